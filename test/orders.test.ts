@@ -111,8 +111,11 @@ for (const db of DATABASES) {
 
     it('charges a reseller its own price when staff set one', async () => {
       const { id, key } = await h.reseller({ topUp: 5000 });
+      const quoted = async () => ((await h.call('POST', '/v1/orders/validate', { key, body: { product: 'dv-single', termMonths: 12 } })).json() as { price: { amount: number } }).price.amount;
+      expect(await quoted()).toBe(900);
       const set = await h.call('PUT', `/v1/staff/resellers/${id}/prices`, { key: h.staffKey, body: { product: 'dv-single', termMonths: 12, amount: 450 } });
       expect(set.statusCode).toBe(204);
+      expect(await quoted()).toBe(450);
       const res = await place(key, orderBody());
       expect((res.json() as { price: unknown }).price).toEqual({ amount: 450, currency: 'EUR' });
       const products = (await h.call('GET', '/v1/products', { key })).json() as { data: { code: string; terms: { termMonths: number; price: { amount: number } }[] }[] };

@@ -53,6 +53,10 @@ export function writeResults(rows: readonly Measurement[], startedAt: Date): str
 
 /** A one-line progress bar on stderr. */
 export function progress(label: string, done: number, total: number): void {
+  if (!process.stderr.isTTY) {
+    if (done >= total) process.stderr.write(`${label}: done\n`);
+    return;
+  }
   const width = 30;
   const filled = Math.round((Math.min(done, total) / Math.max(total, 1)) * width);
   process.stderr.write(`\r${label.padEnd(44)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total}   `);

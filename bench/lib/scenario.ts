@@ -1,9 +1,8 @@
-import type { Store } from '../../src/store/database.js';
 import type { Measurement } from './report.js';
 
 export interface BenchContext {
-  /** A fresh database of the scenario's own. */
-  readonly store: Store;
+  /** A fresh PostgreSQL database of the scenario's own, or undefined for in-memory PGlite. */
+  readonly databaseUrl: string | undefined;
 }
 
 /** One module per scenario (`bench/scenarios/*.ts`), each measuring its figures beside their anchors. */

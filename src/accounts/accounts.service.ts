@@ -39,11 +39,14 @@ export class AccountsService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #ledger: Ledger;
+  readonly #changed: (resellerId: string) => void;
 
-  constructor(deps: { db: Db; clock: Clock; ledger: Ledger }) {
+  /** `onResellerChanged` hears of every change to a reseller's account, settings or prices (cache invalidation). */
+  constructor(deps: { db: Db; clock: Clock; ledger: Ledger; onResellerChanged?: (resellerId: string) => void }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#ledger = deps.ledger;
+    this.#changed = deps.onResellerChanged ?? (() => undefined);
   }
 
   /** Creates a reseller account with its first API key (staff or CLI). */
@@ -98,6 +101,7 @@ export class AccountsService {
     if (creditLimit === undefined) throw invalid(errors);
     const updated = await repo.updateReseller(this.#db, resellerId, { creditLimit });
     if (!updated) throw notFound();
+    this.#changed(resellerId);
     return updated;
   }
 
@@ -113,6 +117,7 @@ export class AccountsService {
     if (errors.length > 0 || amount === undefined || extraNameAmount === undefined) throw invalid(errors);
     await this.getReseller(resellerId);
     await repo.upsertResellerPrice(this.#db, { resellerId, product: input.product as string, termMonths: input.termMonths as number, amount, extraNameAmount });
+    this.#changed(resellerId);
   }
 
   async setBranding(resellerId: string, input: unknown): Promise<Reseller> {
@@ -120,6 +125,7 @@ export class AccountsService {
     if (!checked.value) throw invalid(checked.errors);
     const updated = await repo.updateReseller(this.#db, resellerId, { branding: { ...checked.value } });
     if (!updated) throw notFound();
+    this.#changed(resellerId);
     return updated;
   }
 
@@ -129,6 +135,7 @@ export class AccountsService {
     if (!checked.value) throw invalid(checked.errors);
     const updated = await repo.updateReseller(this.#db, resellerId, { settings: { ...checked.value } });
     if (!updated) throw notFound();
+    this.#changed(resellerId);
     return updated;
   }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.js';
 import { buildApp, type RateLimitConfig } from '../http/app.js';
 import { Ledger } from '../ledger/ledger.js';
 import { OrdersService } from '../orders/orders.service.js';
+import { PriceBook } from '../orders/pricing.js';
 import type { Store } from '../store/database.js';
 import { createCsrDecoder } from '../validation/csr.js';
 
@@ -21,12 +22,13 @@ export function createPlatform(deps: { store: Store; clock: Clock; csrCacheSize?
   const { store, clock } = deps;
   const ledger = new Ledger(clock);
   const decodeCsr = createCsrDecoder({ cacheSize: deps.csrCacheSize ?? 1000 });
+  const priceBook = new PriceBook(store.db);
   return {
     store,
     clock,
     ledger,
-    accounts: new AccountsService({ db: store.db, clock, ledger }),
-    orders: new OrdersService({ db: store.db, clock, ledger, decodeCsr }),
+    accounts: new AccountsService({ db: store.db, clock, ledger, onResellerChanged: (id) => priceBook.invalidate(id) }),
+    orders: new OrdersService({ db: store.db, clock, ledger, priceBook, decodeCsr }),
   };
 }
 

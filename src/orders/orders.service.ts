@@ -15,7 +15,7 @@ import type { OrderDetails } from '../store/orders.repository.js';
 import type { DecodedCsr, Checked } from '../validation/types.js';
 import { validateOrder, type OrderValidation } from '../validation/order.js';
 import { approverEmailsForInput } from '../validation/approver.js';
-import { priceOrder } from './pricing.js';
+import { priceOrder, type PriceBook, type PricingContext } from './pricing.js';
 
 /** The answer of `POST /v1/orders/validate`: every error found so far and the price, if it can be known yet. */
 export interface ValidationReport {
@@ -72,15 +72,24 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   ]);
 }
 
+/** The price of a partial order as soon as its product and term are known. */
+function quote(pricing: PricingContext, input: unknown, result: OrderValidation): Money | null {
+  const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  if (!isProductCode(body.product) || !(TERM_MONTHS as readonly unknown[]).includes(body.termMonths)) return null;
+  return pricing.quote(body.product, body.termMonths as TermMonths, result.names?.map((n) => n.ascii) ?? []);
+}
+
 /** Order intake use cases: validate as typed, place, read. Each first checks that the caller may act. */
 export class OrdersService {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #ledger: Ledger;
   readonly #decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
+  readonly #priceBook: PriceBook;
 
-  constructor(deps: { db: Db; clock: Clock; ledger: Ledger; decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr> }) {
+  constructor(deps: { db: Db; clock: Clock; ledger: Ledger; priceBook: PriceBook; decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr> }) {
     this.#db = deps.db;
+    this.#priceBook = deps.priceBook;
     this.#clock = deps.clock;
     this.#ledger = deps.ledger;
     this.#decodeCsr = deps.decodeCsr;
@@ -104,9 +113,10 @@ export class OrdersService {
 
   /** Validates a partial order as it is typed and prices it as far as it can be priced. */
   async validate(resellerId: string, input: unknown): Promise<ValidationReport> {
-    const reseller = await this.#reseller(resellerId);
-    const result = validateOrder(withDefaults(input, reseller), { decodeCsr: this.#decodeCsr });
-    return { valid: result.errors.length === 0, errors: result.errors, price: await this.#quote(reseller, input, result) };
+    const pricing = await this.#priceBook.get(resellerId);
+    if (!pricing) throw new CertbrokerError('not_found', 'reseller.not_found', 'No such reseller.');
+    const result = validateOrder(withDefaults(input, pricing.reseller), { decodeCsr: this.#decodeCsr });
+    return { valid: result.errors.length === 0, errors: result.errors, price: quote(pricing, input, result) };
   }
 
   /**
@@ -224,10 +234,4 @@ export class OrdersService {
     return reseller;
   }
 
-  async #quote(reseller: Reseller, input: unknown, result: OrderValidation): Promise<Money | null> {
-    const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-    if (!isProductCode(body.product) || !(TERM_MONTHS as readonly unknown[]).includes(body.termMonths)) return null;
-    const names = result.names?.map((n) => n.ascii) ?? [];
-    return priceOrder(this.#db, reseller, body.product, body.termMonths as TermMonths, names);
-  }
 }

@@ -98,18 +98,13 @@ export function tagName(tag: number): string {
  */
 export function expectTag(element: DerElement, tag: number, what: string): void {
   if (element.tag !== tag) {
-    throw new DerError(`${what} at byte ${element.start} should be a ${tagName(tag)} but is a ${tagName(element.tag)}`);
+    throw new DerError(`${what} at byte ${element.start}: expected ${tagName(tag)}, found ${tagName(element.tag)}`);
   }
 }
 
 /** The element's value octets, as a view (no copy). */
 export function valueOf(element: DerElement): Uint8Array {
   return element.bytes.subarray(element.valueStart, element.end);
-}
-
-/** The element's whole encoding, identifier and length included, as a view (no copy). */
-export function encodingOf(element: DerElement): Uint8Array {
-  return element.bytes.subarray(element.start, element.end);
 }
 
 /**

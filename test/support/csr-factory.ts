@@ -3,7 +3,7 @@
  * small encoder, or made by `openssl req` as a second, independent encoder. Also makes the keys the rules
  * are about, including crafted RSA keys (ROCA, close primes, odd sizes) that can really sign.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   checkPrimeSync,
   constants,
@@ -166,7 +166,7 @@ function signer(privateKey: KeyObject, hash: keyof typeof HASH_OIDS, pss: boolea
 }
 
 /** PEM with 64-character lines. */
-export function toPem(der: Buffer): string {
+function toPem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE REQUEST-----\n${lines.join('\n')}\n-----END CERTIFICATE REQUEST-----\n`;
 }
@@ -382,4 +382,13 @@ export function opensslCsr(args: readonly string[], privateKey: KeyObject = rsaK
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether `openssl req -verify` accepts a CSR's self-signature: an independent check of PEM this project
+ * writes. OpenSSL 3.0 exits 0 even when verification fails, so its verdict is read from what it prints.
+ */
+export function opensslVerifies(pem: string): boolean {
+  const run = spawnSync('/usr/bin/openssl', ['req', '-noout', '-verify'], { input: pem, encoding: 'utf8' });
+  return run.status === 0 && /verify OK/.test(`${run.stdout}${run.stderr}`);
 }
