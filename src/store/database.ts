@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './schema.js';
 import * as intake from './migrations/2026-11-26-0001-intake.js';
+import * as fulfilment from './migrations/2026-11-27-0002-fulfilment.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -23,6 +24,7 @@ export interface Store {
 /** Migrations in order; additive, timestamped files (STYLE.md). */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-intake': intake,
+  '2026-11-27-0002-fulfilment': fulfilment,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -111,7 +111,104 @@ export interface LedgerEntryTable {
   created_at: Timestamp;
 }
 
+export interface JobTable {
+  id: Generated<number>;
+  name: string;
+  payload: Json<Record<string, unknown>>;
+  dedupe_key: string | null;
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  run_at: Timestamp;
+  locked_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  last_error: string | null;
+  created_at: Timestamp;
+  finished_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface SupplierOrderTable {
+  order_id: string;
+  supplier: string;
+  supplier_order_id: string;
+  accepted_at: Timestamp;
+}
+
+export interface CertificateRequestTable {
+  id: string;
+  order_id: string;
+  kind: string;
+  csr_pem: string;
+  status: string;
+  created_at: Timestamp;
+}
+
+export interface CertificateTable {
+  id: string;
+  order_id: string;
+  request_id: string;
+  serial_number: string;
+  certificate_pem: string;
+  chain_pem: Json<string[]>;
+  root_pem: string;
+  not_before: Timestamp;
+  not_after: Timestamp;
+  issued_at: Timestamp;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  message_id: string;
+  dedupe_key: string;
+  order_id: string | null;
+  reseller_id: string | null;
+  template: string;
+  recipient: string;
+  subject: string;
+  raw: string;
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface WebhookEndpointTable {
+  reseller_id: string;
+  url: string;
+  secret: string;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEventTable {
+  id: string;
+  reseller_id: string;
+  type: string;
+  order_id: string | null;
+  payload: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  delivered_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  event_id: string;
+  attempt: number;
+  at: Timestamp;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Database {
+  jobs: JobTable;
+  supplier_orders: SupplierOrderTable;
+  certificate_requests: CertificateRequestTable;
+  certificates: CertificateTable;
+  mail_outbox: MailOutboxTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_events: WebhookEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
   resellers: ResellerTable;
   staff: StaffTable;
   api_keys: ApiKeyTable;

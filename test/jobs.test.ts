@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixedClock } from '../src/domain/clock.js';
+import { JobAdmin, JobQueue, JobRunner, PermanentJobError, type Job } from '../src/jobs/queue.js';
+import type { Store } from '../src/store/database.js';
+import { DATABASES } from './support/databases.js';
+
+for (const db of DATABASES) {
+  describe(`job queue on ${db.name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await db.open();
+    });
+    afterAll(async () => store?.close());
+
+    function setup(name: string, handler: (job: Job) => Promise<void>, options: { maxAttempts?: number } = {}) {
+      const clock = new FixedClock();
+      const queue = new JobQueue({ clock });
+      const runner = new JobRunner({ db: store.db, clock }).register(name, handler, { backoffMs: (attempt) => attempt * 1000, ...options });
+      return { clock, queue, runner, admin: new JobAdmin({ db: store.db, clock }) };
+    }
+
+    it('keeps a job only when its transaction commits, and runs it once', async () => {
+      const seen: unknown[] = [];
+      const { queue, runner } = setup('t.commit', async (job) => {
+        seen.push(job.payload);
+      });
+      await store.db.transaction().execute((trx) => queue.enqueue(trx, { name: 't.commit', payload: { n: 1 } }));
+      await expect(
+        store.db.transaction().execute(async (trx) => {
+          await queue.enqueue(trx, { name: 't.commit', payload: { n: 2 } });
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await runner.drain();
+      await runner.drain();
+      expect(seen).toEqual([{ n: 1 }]);
+    });
+
+    it('yields one job for one dedupe key', async () => {
+      let runs = 0;
+      const { queue, runner } = setup('t.dedupe', async () => {
+        runs += 1;
+      });
+      await queue.enqueue(store.db, { name: 't.dedupe', payload: {}, dedupeKey: 'same' });
+      await queue.enqueue(store.db, { name: 't.dedupe', payload: {}, dedupeKey: 'same' });
+      await runner.drain();
+      expect(runs).toBe(1);
+    });
+
+    it('retries with backoff on the injected clock, then moves the job to the dead letters with its last error', async () => {
+      const attempts: number[] = [];
+      const { clock, queue, runner, admin } = setup(
+        't.retry',
+        async (job) => {
+          attempts.push(job.attempt);
+          throw new Error(`failure ${job.attempt}`);
+        },
+        { maxAttempts: 3 },
+      );
+      await queue.enqueue(store.db, { name: 't.retry', payload: { order: 'x' }, maxAttempts: 3 });
+      await runner.drain();
+      expect(attempts).toEqual([1]);
+      clock.advance(999);
+      await runner.drain();
+      expect(attempts).toEqual([1]);
+      clock.advance(1);
+      await runner.drain();
+      clock.advance(2000);
+      await runner.drain();
+      expect(attempts).toEqual([1, 2, 3]);
+      const dead = (await admin.list({ status: 'dead', limit: 10 })).filter((j) => j.name === 't.retry');
+      expect(dead).toEqual([expect.objectContaining({ attempts: 3, lastError: 'Error: failure 3', payload: { order: 'x' } })]);
+      expect(await admin.retry(dead[0]!.id)).toBe(true);
+      await runner.drain();
+      expect(attempts).toEqual([1, 2, 3, 4]);
+    });
+
+    it('sends a permanent failure to the dead letters at once', async () => {
+      let runs = 0;
+      const { queue, runner, admin } = setup('t.permanent', async () => {
+        runs += 1;
+        throw new PermanentJobError('cannot ever work');
+      });
+      await queue.enqueue(store.db, { name: 't.permanent', payload: {} });
+      await runner.drain();
+      expect(runs).toBe(1);
+      expect((await admin.list({ status: 'dead', limit: 50 })).some((j) => j.name === 't.permanent')).toBe(true);
+    });
+
+    it('claims a job again once the lease of a runner that died has expired', async () => {
+      let runs = 0;
+      const { clock, queue, runner } = setup('t.lease', async () => {
+        runs += 1;
+      });
+      await queue.enqueue(store.db, { name: 't.lease', payload: {} });
+      // A runner that claimed the job and died: the row stays `running` with its lease.
+      await store.db.updateTable('jobs').set({ status: 'running', attempts: 1, locked_until: new Date(clock.now().getTime() + 60_000) }).where('name', '=', 't.lease').execute();
+      await runner.drain();
+      expect(runs).toBe(0);
+      clock.advance(60_001);
+      await runner.drain();
+      expect(runs).toBe(1);
+    });
+  });
+}
