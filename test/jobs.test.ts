@@ -12,10 +12,10 @@ for (const db of DATABASES) {
     });
     afterAll(async () => store?.close());
 
-    function setup(name: string, handler: (job: Job) => Promise<void>, options: { maxAttempts?: number } = {}) {
+    function setup(name: string, handler: (job: Job) => Promise<void>) {
       const clock = new FixedClock();
       const queue = new JobQueue({ clock });
-      const runner = new JobRunner({ db: store.db, clock }).register(name, handler, { backoffMs: (attempt) => attempt * 1000, ...options });
+      const runner = new JobRunner({ db: store.db, clock }).register(name, handler, { backoffMs: (attempt) => attempt * 1000 });
       return { clock, queue, runner, admin: new JobAdmin({ db: store.db, clock }) };
     }
 
@@ -55,7 +55,6 @@ for (const db of DATABASES) {
           attempts.push(job.attempt);
           throw new Error(`failure ${job.attempt}`);
         },
-        { maxAttempts: 3 },
       );
       await queue.enqueue(store.db, { name: 't.retry', payload: { order: 'x' }, maxAttempts: 3 });
       await runner.drain();

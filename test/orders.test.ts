@@ -184,6 +184,18 @@ for (const db of DATABASES) {
       expect(stored.map((r) => r.key_hash)).not.toContain(created.apiKey);
     });
 
+    it('refuses the platform’s name or website in a reseller’s name and branding, which reach its customers', async () => {
+      const { key } = await h.reseller();
+      const branding = await h.call('PUT', '/v1/account/branding', { key, body: { displayName: 'Powered by CertBroker', website: 'https://portal.certbroker.test/x' } });
+      expect(branding.statusCode).toBe(422);
+      const fields = (branding.json() as { error: { fields: { path: string; code: string }[] } }).error.fields;
+      expect(fields.map((f) => [f.path, f.code])).toEqual(expect.arrayContaining([['displayName', 'branding.platform_trace'], ['website', 'branding.platform_trace']]));
+      const created = await h.call('POST', '/v1/staff/resellers', { key: h.staffKey, body: { name: 'certbroker resale', repEmail: 'rep@example.com' } });
+      expect(created.statusCode).toBe(422);
+      const ok = await h.call('PUT', '/v1/account/branding', { key, body: { displayName: 'Hosting Nord', primaryColor: '#00aa00' } });
+      expect((ok.json() as { branding: unknown }).branding).toEqual({ displayName: 'Hosting Nord', primaryColor: '#00aa00' });
+    });
+
     it('keeps reseller keys off staff routes and another reseller’s key id off revocation (404)', async () => {
       const a = await h.reseller();
       const b = await h.reseller();

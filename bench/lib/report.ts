@@ -27,7 +27,7 @@ export function table(rows: readonly Measurement[]): string {
     r.metric,
     `${fmt(r.value)} ${r.unit}`,
     r.anchor ? `${r.anchor.name}: ${fmt(r.anchor.value)}` : '',
-    r.ratio !== undefined ? r.ratio.toFixed(2) : '',
+    r.ratio !== undefined ? (r.ratio >= 0.01 ? r.ratio.toFixed(2) : r.ratio.toPrecision(2)) : '',
     r.goal ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));

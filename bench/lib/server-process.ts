@@ -6,7 +6,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import Fastify from 'fastify';
 import { FixedClock } from '../../src/domain/clock.js';
-import { createHttpApp, createPlatform } from '../../src/cli/platform.js';
+import { createHttpApp } from '../../src/cli/platform.js';
+import { startTestPlatform } from '../../test/support/platform.js';
 import { JSON_BODY_LIMIT } from '../../src/http/app.js';
 import { openStore } from '../../src/store/database.js';
 
@@ -58,7 +59,7 @@ const bareApp = Fastify({ bodyLimit: JSON_BODY_LIMIT });
 bareApp.post('/bare', async () => ({ ok: true }));
 await bareApp.listen({ port: 0, host: '127.0.0.1' });
 
-const platform = createPlatform({ store, clock: new FixedClock(), csrCacheSize: 1000 });
+const { platform } = await startTestPlatform(store, new FixedClock(), {});
 // Rate limiting stays on, as in production, with a limit the benchmark cannot reach.
 const app = await createHttpApp(platform, { rateLimit: { max: 1_000_000_000, windowMs: 60_000 } });
 await app.listen({ port: 0, host: '127.0.0.1' });

@@ -40,10 +40,16 @@ export class AccountsService {
   readonly #clock: Clock;
   readonly #ledger: Ledger;
   readonly #changed: (resellerId: string) => void;
+  readonly #forbidden: readonly string[];
 
-  /** `onResellerChanged` hears of every change to a reseller's account, settings or prices (cache invalidation). */
-  constructor(deps: { db: Db; clock: Clock; ledger: Ledger; onResellerChanged?: (resellerId: string) => void }) {
+  /**
+   * `onResellerChanged` hears of every change to a reseller's account, settings or prices (cache
+   * invalidation); `forbiddenBrandTerms` (the platform's name and website host) may not appear in a
+   * reseller's name or branding, which reach its customers.
+   */
+  constructor(deps: { db: Db; clock: Clock; ledger: Ledger; onResellerChanged?: (resellerId: string) => void; forbiddenBrandTerms?: readonly string[] }) {
     this.#db = deps.db;
+    this.#forbidden = deps.forbiddenBrandTerms ?? [];
     this.#clock = deps.clock;
     this.#ledger = deps.ledger;
     this.#changed = deps.onResellerChanged ?? (() => undefined);
@@ -51,7 +57,7 @@ export class AccountsService {
 
   /** Creates a reseller account with its first API key (staff or CLI). */
   async createReseller(input: unknown): Promise<{ reseller: Reseller; apiKey: CreatedKey }> {
-    const checked = validateNewReseller(input);
+    const checked = validateNewReseller(input, this.#forbidden);
     if (!checked.value) throw invalid(checked.errors);
     const value = checked.value;
     return this.#db.transaction().execute(async (trx) => {
@@ -121,7 +127,7 @@ export class AccountsService {
   }
 
   async setBranding(resellerId: string, input: unknown): Promise<Reseller> {
-    const checked = validateBranding(input);
+    const checked = validateBranding(input, this.#forbidden);
     if (!checked.value) throw invalid(checked.errors);
     const updated = await repo.updateReseller(this.#db, resellerId, { branding: { ...checked.value } });
     if (!updated) throw notFound();

@@ -10,6 +10,36 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly rateLimit: RateLimitConfig | null;
   readonly csrCacheSize: number;
+  /** The platform's name and website: no customer email may carry either (DESIGN.md Emails). */
+  readonly platformName: string;
+  readonly publicBaseUrl: string;
+  /** The private, non-public sender domain of every customer email. */
+  readonly mailDomain: string;
+  readonly dkimSelector: string;
+  /** Outbound relay; undefined: the embedded SMTP sink. */
+  readonly smtpUrl: string | undefined;
+  /** Port of the embedded SMTP sink (0: any free port), used when SMTP_URL is unset. */
+  readonly smtpSinkPort: number;
+  /** The embedded CA's own validation site. */
+  readonly dcvPort: number;
+  readonly dcvPublicUrl: string | undefined;
+  /** The supplier that takes every product the catalog does not send elsewhere. */
+  readonly defaultSupplier: string;
+  /** Whether webhooks may target private and loopback addresses (the embedded default allows it; production should not). */
+  readonly webhookAllowPrivateTargets: boolean | undefined;
+  /** How long a claimed job is a runner's before another may take it over (a runner that died). */
+  readonly jobLeaseMs: number;
+  /** Secrets from the environment; what is missing is generated and kept in the data folder. */
+  readonly secrets: Partial<Secrets>;
+}
+
+/** The platform's secrets (DESIGN.md): CA key encryption, DKIM, reply-address signing. */
+export interface Secrets {
+  /** 32 bytes, base64: encrypts the embedded CA's private keys at rest. */
+  readonly caKeyEncryptionKey: string;
+  readonly dkimPrivateKeyPem: string;
+  /** base64: signs per-order reply addresses. */
+  readonly replySigningKey: string;
 }
 
 /** A configuration mistake, reported as one clear sentence before anything starts. */
@@ -20,6 +50,12 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${raw}".`);
+  return value;
+}
+
+function hostname(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = (env[name] || fallback).toLowerCase();
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(value)) throw new ConfigError(`${name} must be a domain name, not "${value}".`);
   return value;
 }
 
@@ -35,5 +71,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: url ? { kind: 'postgres', url } : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
     rateLimit: rateMax === 0 ? null : { max: rateMax, windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000) },
     csrCacheSize: integer(env, 'CSR_CACHE_SIZE', 1000, 0, 1_000_000),
+    platformName: env.PLATFORM_NAME || 'certbroker',
+    publicBaseUrl: env.PUBLIC_BASE_URL || `http://127.0.0.1:${integer(env, 'PORT', 8080, 0, 65535)}`,
+    mailDomain: hostname(env, 'MAIL_DOMAIN', 'mailer.invalid'),
+    dkimSelector: env.DKIM_SELECTOR || 's1',
+    smtpUrl: env.SMTP_URL || undefined,
+    smtpSinkPort: integer(env, 'SMTP_SINK_PORT', 2526, 0, 65535),
+    dcvPort: integer(env, 'DCV_PORT', 8081, 0, 65535),
+    dcvPublicUrl: env.DCV_PUBLIC_URL || undefined,
+    defaultSupplier: env.SUPPLIER || 'local-ca',
+    webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === undefined || env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '' ? undefined : env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '1',
+    jobLeaseMs: integer(env, 'JOB_LEASE_MS', 60_000, 1000, 3_600_000),
+    secrets: {
+      ...(env.CA_KEY_ENCRYPTION_KEY && { caKeyEncryptionKey: env.CA_KEY_ENCRYPTION_KEY }),
+      ...(env.DKIM_PRIVATE_KEY && { dkimPrivateKeyPem: env.DKIM_PRIVATE_KEY }),
+      ...(env.REPLY_SIGNING_KEY && { replySigningKey: env.REPLY_SIGNING_KEY }),
+    },
   } satisfies Config);
 }

@@ -1,18 +1,19 @@
 import { parseArgs } from 'node:util';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../domain/clock.js';
 import { CertbrokerError } from '../domain/errors.js';
 import { formatMinor } from '../domain/money.js';
-import { migrate, openStore, type Store } from '../store/database.js';
+import { migrate, openStore } from '../store/database.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { acquireLock, readLock, type LockInfo } from './lock.js';
-import { createHttpApp, createPlatform, type Platform } from './platform.js';
+import { createHttpApp, type Platform } from './platform.js';
+import { openRuntime, type Runtime } from './runtime.js';
 
 const USAGE = `Usage: certbroker <command>
 
   start                          everything in one process on the embedded defaults
-  serve                          the HTTP API (production: needs DATABASE_URL)
+  serve                          the HTTP API and the embedded CA's site (production: needs DATABASE_URL)
+  worker                         job handlers: suppliers, mail, webhooks (production: needs DATABASE_URL)
   migrate                        bring the database schema up to date
   reseller create --name NAME --rep-email EMAIL [--currency EUR] [--credit-limit MINOR] [--json]
   reseller top-up ID AMOUNT [--reference REF] [--json]     AMOUNT in major units, e.g. 250.00
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     const [command, sub] = argv;
     if (command === 'start') return await start(config);
     if (command === 'serve') return await serve(config);
+    if (command === 'worker') return await worker(config);
     if (command === 'migrate') return await runMigrate(config);
     if (command === 'reseller' && sub === 'create') return await resellerCreate(config, argv.slice(2));
     if (command === 'reseller' && sub === 'top-up') return await resellerTopUp(config, argv.slice(2));
@@ -52,36 +54,41 @@ function describe(error: unknown): string {
 /** `start`: API, workers and the embedded defaults in one process, holding the data folder's lock. */
 async function start(config: Config): Promise<number> {
   const lock = acquireLock(config.dataDir, config.port);
-  let store: Store | undefined;
+  let runtime: Runtime | undefined;
   try {
-    store = await openStore(config.database);
-    const platform = createPlatform({ store, clock: systemClock, csrCacheSize: config.csrCacheSize });
+    runtime = await openRuntime(config, 'start');
+    const { platform } = runtime;
     const app = await createHttpApp(platform, { rateLimit: config.rateLimit, adminToken: lock.info.adminToken });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     lock.setPort(port);
     const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    await announce(platform, config, base);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await announce(platform, config, base, runtime);
+    await untilSignal();
     await app.close();
     return 0;
   } finally {
-    await store?.close();
+    await runtime?.close();
     lock.release();
   }
 }
 
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
 /** Seeds the demo accounts on the first start; later starts say where their credentials are. */
-async function announce(platform: Platform, config: Config, base: string): Promise<void> {
+async function announce(platform: Platform, config: Config, base: string, runtime: Runtime): Promise<void> {
   const file = join(config.dataDir, DEMO_FILE);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`API       ${base}/v1`);
   out(`API docs  ${base}/docs`);
+  out(`CA site   ${config.dcvPublicUrl ?? `http://127.0.0.1:${config.dcvPort}`} (the embedded CA's own validation site)`);
+  out(`Mail      ${runtime.sink ? `embedded SMTP sink on 127.0.0.1:${runtime.sink.port}; read sent mail with GET /v1/staff/messages` : `relayed to ${config.smtpUrl}`}`);
   if (!existsSync(file)) {
     const { reseller, apiKey } = await platform.accounts.createReseller({ name: 'Demo Hosting', repEmail: 'rep@example.net', currency: 'EUR' });
     await platform.accounts.topUp({ type: 'system', id: 'demo-seed' }, reseller.id, { amount: '500.00', reference: 'demo-seed' });
@@ -106,28 +113,47 @@ async function serve(config: Config): Promise<number> {
   if (config.database.kind !== 'postgres') {
     throw new ConfigError('serve runs as one of several processes and needs PostgreSQL: set DATABASE_URL, or use `certbroker start` for the embedded default.');
   }
-  const store = await openStore(config.database);
+  const runtime = await openRuntime(config, 'serve');
   try {
-    const platform = createPlatform({ store, clock: systemClock, csrCacheSize: config.csrCacheSize });
-    const app = await createHttpApp(platform, { rateLimit: config.rateLimit, logger: true });
+    const app = await createHttpApp(runtime.platform, { rateLimit: config.rateLimit, logger: true });
     await app.listen({ port: config.port, host: config.host });
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await untilSignal();
     await app.close();
     return 0;
   } finally {
-    await store.close();
+    await runtime.close();
+  }
+}
+
+/** `worker`: runs the job handlers (suppliers, mail, webhooks); any number of them, behind PostgreSQL. */
+async function worker(config: Config): Promise<number> {
+  if (config.database.kind !== 'postgres') {
+    throw new ConfigError('worker runs beside other processes and needs PostgreSQL: set DATABASE_URL, or use `certbroker start`, which runs the workers in-process.');
+  }
+  const runtime = await openRuntime(config, 'worker');
+  process.stdout.write(`worker ${process.pid} running${runtime.sink ? `; embedded SMTP sink on 127.0.0.1:${runtime.sink.port}` : ''}\n`);
+  try {
+    await untilSignal();
+    return 0;
+  } finally {
+    await runtime.close();
   }
 }
 
 async function runMigrate(config: Config): Promise<number> {
-  return withLocalPlatform(config, async (platform) => {
-    const applied = await migrate(platform.store.db);
-    process.stdout.write(applied.length === 0 ? 'The schema is up to date.\n' : `Applied: ${applied.join(', ')}\n`);
-    return 0;
-  }, { migrate: false });
+  const lock = config.database.kind === 'pglite' ? acquireLock(config.dataDir, 0) : undefined;
+  try {
+    const store = await openStore(config.database, { migrate: false });
+    try {
+      const applied = await migrate(store.db);
+      process.stdout.write(applied.length === 0 ? 'The schema is up to date.\n' : `Applied: ${applied.join(', ')}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  } finally {
+    lock?.release();
+  }
 }
 
 /**
@@ -142,14 +168,14 @@ async function admin<T>(config: Config, remote: (server: LockInfo) => Promise<T>
   return withLocalPlatform(config, local);
 }
 
-async function withLocalPlatform<T>(config: Config, work: (platform: Platform) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+async function withLocalPlatform<T>(config: Config, work: (platform: Platform) => Promise<T>): Promise<T> {
   const lock = config.database.kind === 'pglite' ? acquireLock(config.dataDir, 0) : undefined;
   try {
-    const store = await openStore(config.database, options);
+    const runtime = await openRuntime(config, 'admin');
     try {
-      return await work(createPlatform({ store, clock: systemClock }));
+      return await work(runtime.platform);
     } finally {
-      await store.close();
+      await runtime.close();
     }
   } finally {
     lock?.release();

@@ -13,6 +13,10 @@ import { installErrorHandling } from './errors.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { orderRoutes } from './routes/orders.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
+import { fulfilmentRoutes } from './routes/fulfilment.routes.js';
+import type { FulfilmentService } from '../orders/fulfilment.service.js';
+import type { Webhooks } from '../orders/webhooks.js';
+import type { JobAdmin } from '../jobs/queue.js';
 
 /** JSON bodies up to 1 MiB (DESIGN.md); document uploads get their own limit on their route. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -29,6 +33,10 @@ export interface AppDeps {
   readonly accounts: AccountsService;
   readonly orders: OrdersService;
   readonly ledger: Ledger;
+  readonly fulfilment: FulfilmentService;
+  readonly webhooks: Webhooks;
+  readonly jobs: JobAdmin;
+  readonly supplierNames: readonly string[];
   /** The token of the PGlite lock file, with which the CLI acts beside a running server. */
   readonly adminToken?: string;
   readonly rateLimit: RateLimitConfig | null;
@@ -84,7 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     orderRoutes(api, deps.orders);
     accountRoutes(api, deps);
-    staffRoutes(api, deps.accounts);
+    fulfilmentRoutes(api, deps);
+    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, suppliers: deps.supplierNames });
   });
   return app;
 }

@@ -44,7 +44,6 @@ export class PermanentJobError extends Error {
 export type JobHandler = (job: Job) => Promise<void>;
 
 export interface HandlerOptions {
-  readonly maxAttempts?: number;
   /** Delay before attempt `attempt + 1`, in ms. Default: exponential from 1 s, capped at 10 min, with jitter. */
   readonly backoffMs?: (attempt: number) => number;
 }
@@ -64,9 +63,12 @@ export function defaultBackoffMs(attempt: number): number {
 export class JobQueue {
   readonly #clock: Clock;
   readonly #listeners = new Set<() => void>();
+  readonly #defaultMaxAttempts: number;
 
-  constructor(deps: { clock: Clock }) {
+  /** `defaultMaxAttempts` applies to jobs enqueued without their own `maxAttempts`. */
+  constructor(deps: { clock: Clock; defaultMaxAttempts?: number }) {
     this.#clock = deps.clock;
+    this.#defaultMaxAttempts = deps.defaultMaxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   }
 
   /** Adds a job in the caller's transaction (or on its own when given the database). */
@@ -79,7 +81,7 @@ export class JobQueue {
         payload: JSON.stringify(job.payload),
         dedupe_key: job.dedupeKey ?? null,
         status: 'pending',
-        max_attempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        max_attempts: job.maxAttempts ?? this.#defaultMaxAttempts,
         run_at: job.runAt ?? now,
         created_at: now,
       })

@@ -8,7 +8,7 @@ import { isProductCode, TERM_MONTHS, type TermMonths } from '../domain/products.
 import type { Ledger } from '../ledger/ledger.js';
 import { settingsOf } from '../accounts/accounts.service.js';
 import { findReseller, type Reseller } from '../store/accounts.repository.js';
-import type { Db } from '../store/database.js';
+import type { Db, Tx } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import * as repo from '../store/orders.repository.js';
 import type { OrderDetails } from '../store/orders.repository.js';
@@ -28,11 +28,6 @@ export interface PlacedOrder {
   readonly order: OrderDetails;
   /** True when the idempotency key had been used with the same request: nothing new happened. */
   readonly replayed: boolean;
-}
-
-export interface OrderListPage {
-  readonly orders: Order[];
-  readonly nextCursor: string | null;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -56,22 +51,6 @@ function withDefaults(input: unknown, reseller: Reseller): unknown {
   return body.language === undefined ? { ...body, language: settingsOf(reseller).defaultLanguage } : body;
 }
 
-function encodeCursor(order: Order): string {
-  return Buffer.from(JSON.stringify([order.createdAt.toISOString(), order.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { createdAt: new Date(at), id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new CertbrokerError('invalid', 'cursor.invalid', 'The cursor is not one this API returned.', [
-    { path: 'cursor', code: 'cursor.invalid', message: 'cursor must be a value of nextCursor from a previous page.' },
-  ]);
-}
-
 /** The price of a partial order as soon as its product and term are known. */
 function quote(pricing: PricingContext, input: unknown, result: OrderValidation): Money | null {
   const body = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
@@ -86,10 +65,20 @@ export class OrdersService {
   readonly #ledger: Ledger;
   readonly #decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
   readonly #priceBook: PriceBook;
+  readonly #afterPlacement: (trx: Tx, orderId: string) => Promise<void>;
 
-  constructor(deps: { db: Db; clock: Clock; ledger: Ledger; priceBook: PriceBook; decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr> }) {
+  /** `afterPlacement` runs inside the placing transaction: fulfilment queues its first job there. */
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    ledger: Ledger;
+    priceBook: PriceBook;
+    decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
+    afterPlacement: (trx: Tx, orderId: string) => Promise<void>;
+  }) {
     this.#db = deps.db;
     this.#priceBook = deps.priceBook;
+    this.#afterPlacement = deps.afterPlacement;
     this.#clock = deps.clock;
     this.#ledger = deps.ledger;
     this.#decodeCsr = deps.decodeCsr;
@@ -175,6 +164,7 @@ export class OrdersService {
         });
       }
       await repo.appendEvent(trx, { orderId, at: now, type: 'order.placed', fromStatus: null, toStatus: 'received', actor, data: { price } });
+      await this.#afterPlacement(trx, orderId);
       return true;
     });
     if (!inserted) {
@@ -196,27 +186,22 @@ export class OrdersService {
     return repo.listEvents(this.#db, orderId);
   }
 
-  /** The reseller's orders, newest first, filtered by status and/or domain, one cursor page at a time. */
-  async list(resellerId: string, query: { status?: unknown; domain?: unknown; limit?: unknown; cursor?: unknown }): Promise<OrderListPage> {
+  /** The reseller's orders, newest first, filtered by status and/or domain, after a (createdAt, id) position. */
+  async list(resellerId: string, query: { status?: unknown; domain?: unknown; limit: number; after?: { createdAt: Date; id: string } }): Promise<Order[]> {
     const fields = [];
     if (query.status !== undefined && !isOrderStatus(query.status)) {
       fields.push({ path: 'status', code: 'status.unknown', message: 'status must be one of the order statuses.' });
     }
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) fields.push({ path: 'limit', code: 'limit.out_of_range', message: 'limit must be a whole number from 1 to 100.' });
     if (query.domain !== undefined && (typeof query.domain !== 'string' || query.domain.length > 253)) {
       fields.push({ path: 'domain', code: 'domain.invalid', message: 'domain must be a domain name.' });
     }
     if (fields.length > 0) throw new CertbrokerError('invalid', 'query.invalid', 'The query has invalid parameters.', fields);
-    const after = typeof query.cursor === 'string' ? decodeCursor(query.cursor) : undefined;
-    const orders = await repo.listOrders(this.#db, resellerId, {
-      limit: limit + 1,
+    return repo.listOrders(this.#db, resellerId, {
+      limit: query.limit,
       ...(query.status !== undefined && { status: query.status as OrderStatus }),
       ...(typeof query.domain === 'string' && { domain: domainToASCII(query.domain.trim().toLowerCase()) || query.domain }),
-      ...(after !== undefined && { after }),
+      ...(query.after !== undefined && { after: query.after }),
     });
-    const page = orders.slice(0, limit);
-    return { orders: page, nextCursor: orders.length > limit ? encodeCursor(page[page.length - 1] as Order) : null };
   }
 
   async #replay(resellerId: string, key: string, requestHash: string): Promise<PlacedOrder | undefined> {

@@ -50,6 +50,9 @@ export async function openStore(config: DatabaseConfig, options: { migrate?: boo
           oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection that the server drops (restart, failover) must not take the process down;
+    // the pool replaces it on the next checkout.
+    pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const pglite = new PGlite(config.dataDir, {

@@ -153,6 +153,7 @@ export interface CertificateTable {
   not_before: Timestamp;
   not_after: Timestamp;
   issued_at: Timestamp;
+  seq: Generated<number>;
 }
 
 export interface MailOutboxTable {

@@ -55,11 +55,24 @@ function line(value: unknown, path: string, max: number, errors: FieldError[]): 
   return undefined;
 }
 
-/** Checks a reseller account to be created by staff. */
-export function validateNewReseller(input: unknown): Result<NewReseller> {
+/**
+ * Words a reseller's customers must never see (DESIGN.md Emails: the platform's name and website). The
+ * reseller's name and branding reach the order confirmation, so they may not carry them either.
+ */
+function refuseTraces(value: string | undefined, path: string, forbidden: readonly string[], errors: FieldError[]): void {
+  const lower = value?.toLowerCase();
+  const trace = lower === undefined ? undefined : forbidden.find((t) => t !== '' && lower.includes(t.toLowerCase()));
+  if (trace !== undefined) {
+    errors.push({ path, code: 'branding.platform_trace', message: `${path} may not contain "${trace}": emails to your customers carry your brand only.` });
+  }
+}
+
+/** Checks a reseller account to be created by staff; `forbidden` are the platform's name and website host. */
+export function validateNewReseller(input: unknown, forbidden: readonly string[] = []): Result<NewReseller> {
   const errors: FieldError[] = [];
   if (!isObject(input)) return { errors: [{ path: '', code: 'body.not_object', message: 'The request body must be a JSON object.' }] };
   const name = line(input.name, 'name', 200, errors);
+  refuseTraces(name, 'name', forbidden, errors);
   const email = validateEmail(input.repEmail, 'repEmail');
   errors.push(...email.errors);
   const currency = input.currency ?? 'EUR';
@@ -91,8 +104,8 @@ export function validateMinorAmount(value: unknown, path: string, errors: FieldE
   return amount;
 }
 
-/** Checks branding fields; absent fields are removed, present ones must be valid. */
-export function validateBranding(input: unknown): Result<Branding> {
+/** Checks branding fields; absent fields are removed, present ones must be valid and free of `forbidden` words. */
+export function validateBranding(input: unknown, forbidden: readonly string[] = []): Result<Branding> {
   if (!isObject(input)) return { errors: [{ path: '', code: 'body.not_object', message: 'The request body must be a JSON object.' }] };
   const errors: FieldError[] = [];
   const out: Record<string, string> = {};
@@ -139,6 +152,7 @@ export function validateBranding(input: unknown): Result<Branding> {
     else if (Buffer.byteLength(match[2] ?? '', 'base64') > MAX_LOGO_BYTES) errors.push({ path: 'logo', code: 'logo.too_large', message: `logo may be at most ${MAX_LOGO_BYTES / 1024} KiB.` });
     else out.logo = input.logo as string;
   }
+  for (const [key, value] of Object.entries(out)) if (key !== 'logo') refuseTraces(value, key, forbidden, errors);
   return errors.length > 0 ? { errors } : { value: out, errors };
 }
 

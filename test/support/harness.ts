@@ -1,12 +1,16 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { FixedClock } from '../../src/domain/clock.js';
 import type { RateLimitConfig } from '../../src/http/app.js';
-import { createHttpApp, createPlatform, type Platform } from '../../src/cli/platform.js';
+import { createHttpApp, type Platform } from '../../src/cli/platform.js';
+import type { SmtpSink } from '../../src/mail/sink.js';
 import type { TestDatabase } from './databases.js';
+import { startTestPlatform } from './platform.js';
 
 /** A platform on a fresh database with a frozen clock, driven through its real HTTP app (in-process). */
 export interface Harness {
   readonly platform: Platform;
+  /** Where the platform's mail arrives, over real SMTP. */
+  readonly sink: SmtpSink;
   readonly app: FastifyInstance;
   readonly clock: FixedClock;
   readonly staffKey: string;
@@ -20,7 +24,7 @@ export interface Harness {
 export async function startHarness(db: TestDatabase, options: { rateLimit?: RateLimitConfig | null } = {}): Promise<Harness> {
   const store = await db.open();
   const clock = new FixedClock('2026-11-26T12:00:00Z');
-  const platform = createPlatform({ store, clock });
+  const { platform, sink, close: closePlatform } = await startTestPlatform(store, clock);
   const app = await createHttpApp(platform, { rateLimit: options.rateLimit ?? null });
   const staff = await platform.accounts.createStaff({ email: `staff${Date.now()}@example.org` });
   const staffKey = staff.apiKey.secret;
@@ -55,6 +59,7 @@ export async function startHarness(db: TestDatabase, options: { rateLimit?: Rate
 
   return {
     platform,
+    sink,
     app,
     clock,
     staffKey,
@@ -62,6 +67,7 @@ export async function startHarness(db: TestDatabase, options: { rateLimit?: Rate
     reseller,
     close: async () => {
       await app.close();
+      await closePlatform();
       await store.close();
     },
   };

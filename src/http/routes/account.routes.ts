@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AccountsService } from '../../accounts/accounts.service.js';
-import { CertbrokerError } from '../../domain/errors.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Db } from '../../store/database.js';
 import { listResellerPrices } from '../../store/accounts.repository.js';
@@ -9,25 +8,9 @@ import type { Clock } from '../../domain/clock.js';
 import { resellerOf } from '../auth.js';
 import { presentAccount, presentApiKey, presentLedgerEntry, presentProducts, priceKey } from '../presenters.js';
 import * as s from '../schemas.js';
+import { decodeIdCursor, pageLimit, paginate } from '../pagination.js';
 
 const secured = [{ apiKey: [] }];
-
-function ledgerCursor(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-  if (Number.isSafeInteger(n)) return n;
-  throw new CertbrokerError('invalid', 'cursor.invalid', 'The cursor is not one this API returned.', [
-    { path: 'cursor', code: 'cursor.invalid', message: 'cursor must be a value of nextCursor from a previous page.' },
-  ]);
-}
-
-function pageLimit(value: unknown): number {
-  const limit = value === undefined ? 20 : Number(value);
-  if (Number.isInteger(limit) && limit >= 1 && limit <= 100) return limit;
-  throw new CertbrokerError('invalid', 'query.invalid', 'The query has invalid parameters.', [
-    { path: 'limit', code: 'limit.out_of_range', message: 'limit must be a whole number from 1 to 100.' },
-  ]);
-}
 
 /** The reseller's own account: balance, ledger, catalog prices, branding, settings, API keys. */
 export function accountRoutes(app: FastifyInstance, deps: { accounts: AccountsService; ledger: Ledger; db: Db; clock: Clock }): void {
@@ -61,10 +44,10 @@ export function accountRoutes(app: FastifyInstance, deps: { accounts: AccountsSe
       const { resellerId } = resellerOf(request);
       const query = request.query as { limit?: unknown; cursor?: unknown };
       const limit = pageLimit(query.limit);
-      const before = ledgerCursor(query.cursor);
+      const before = decodeIdCursor(query.cursor);
       const entries = await ledger.list(db, resellerId, { limit: limit + 1, ...(before !== undefined && { before }) });
-      const page = entries.slice(0, limit);
-      return { data: page.map(presentLedgerEntry), nextCursor: entries.length > limit ? String(page[page.length - 1]?.id) : null };
+      const page = paginate(entries, limit, (e) => String(e.id));
+      return { data: page.data.map(presentLedgerEntry), nextCursor: page.nextCursor };
     },
   });
 

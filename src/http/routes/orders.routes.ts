@@ -4,6 +4,7 @@ import type { OrdersService } from '../../orders/orders.service.js';
 import { resellerOf } from '../auth.js';
 import { presentOrder, presentOrderDetails } from '../presenters.js';
 import * as s from '../schemas.js';
+import { decodeTimeCursor, encodeTimeCursor, pageLimit, paginate } from '../pagination.js';
 
 const secured = [{ apiKey: [] }];
 
@@ -85,8 +86,12 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService): void {
     },
     handler: async (request) => {
       const { resellerId } = resellerOf(request);
-      const result = await orders.list(resellerId, request.query as Record<string, unknown>);
-      return { data: result.orders.map(presentOrder), nextCursor: result.nextCursor };
+      const query = request.query as { status?: unknown; domain?: unknown; limit?: unknown; cursor?: unknown };
+      const limit = pageLimit(query.limit);
+      const after = decodeTimeCursor(query.cursor);
+      const rows = await orders.list(resellerId, { status: query.status, domain: query.domain, limit: limit + 1, ...(after !== undefined && { after }) });
+      const page = paginate(rows, limit, (o) => encodeTimeCursor(o.createdAt, o.id));
+      return { data: page.data.map(presentOrder), nextCursor: page.nextCursor };
     },
   });
 

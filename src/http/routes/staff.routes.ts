@@ -2,6 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AccountsService } from '../../accounts/accounts.service.js';
 import { staffOf } from '../auth.js';
+import { CertbrokerError } from '../../domain/errors.js';
+import type { JobAdmin } from '../../jobs/queue.js';
+import type { Db } from '../../store/database.js';
+import { listMessages } from '../../store/messages.repository.js';
+import { decodeIdCursor, pageLimit, paginate } from '../pagination.js';
 import { presentAccount, presentLedgerEntry } from '../presenters.js';
 import * as s from '../schemas.js';
 
@@ -9,7 +14,75 @@ const secured = [{ apiKey: [] }];
 const idOf = (params: unknown) => (params as { id: string }).id;
 
 /** Staff routes for reseller management (issue 2); holds, refunds and messages join them later. */
-export function staffRoutes(app: FastifyInstance, accounts: AccountsService): void {
+export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsService; db: Db; jobs: JobAdmin; suppliers: readonly string[] }): void {
+  const { accounts, db, jobs } = deps;
+
+  app.get('/v1/staff/messages', {
+    schema: {
+      tags: ['staff'],
+      summary: 'Every email sent or queued, with its raw RFC 5322 source as sent',
+      security: secured,
+      querystring: z.object({ orderId: z.string().optional(), recipient: z.string().optional(), template: z.string().optional(), limit: z.number().optional(), cursor: z.string().optional() }),
+    },
+    handler: async (request) => {
+      staffOf(request);
+      const q = request.query as { orderId?: unknown; recipient?: unknown; template?: unknown; limit?: unknown; cursor?: unknown };
+      const limit = pageLimit(q.limit);
+      const rows = await listMessages(db, {
+        limit: limit + 1,
+        ...(typeof q.cursor === 'string' && { before: q.cursor }),
+        ...(typeof q.orderId === 'string' && { orderId: q.orderId }),
+        ...(typeof q.recipient === 'string' && { recipient: q.recipient.toLowerCase() }),
+        ...(typeof q.template === 'string' && { template: q.template }),
+      });
+      const page = paginate(rows, limit, (m) => m.id);
+      return {
+        data: page.data.map((m) => ({ ...m, createdAt: m.createdAt.toISOString(), sentAt: m.sentAt?.toISOString() ?? null })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  });
+
+  app.get('/v1/staff/jobs', {
+    schema: {
+      tags: ['staff'],
+      summary: 'Jobs by status; status=dead lists the dead letters with their last error',
+      security: secured,
+      querystring: z.object({ status: z.enum(['pending', 'running', 'done', 'dead']).optional(), limit: z.number().optional(), cursor: z.string().optional() }),
+    },
+    handler: async (request) => {
+      staffOf(request);
+      const q = request.query as { status?: unknown; limit?: unknown; cursor?: unknown };
+      const status = q.status ?? 'dead';
+      if (status !== 'pending' && status !== 'running' && status !== 'done' && status !== 'dead') {
+        throw new CertbrokerError('invalid', 'query.invalid', 'The query has invalid parameters.', [{ path: 'status', code: 'status.unknown', message: 'status must be pending, running, done or dead.' }]);
+      }
+      const limit = pageLimit(q.limit);
+      const before = decodeIdCursor(q.cursor);
+      const rows = await jobs.list({ status, limit: limit + 1, ...(before !== undefined && { before }) });
+      const page = paginate(rows, limit, (j) => String(j.id));
+      return { data: page.data, counts: await jobs.counts(), nextCursor: page.nextCursor };
+    },
+  });
+
+  app.post('/v1/staff/jobs/:id/retry', {
+    schema: { tags: ['staff'], summary: 'Give a dead job another round of attempts', security: secured, params: s.idParams },
+    handler: async (request) => {
+      staffOf(request);
+      const id = decodeIdCursor(idOf(request.params));
+      if (id === undefined || !(await jobs.retry(id))) throw new CertbrokerError('not_found', 'job.not_found', 'No such dead job.');
+      return { id: String(id), status: 'pending' };
+    },
+  });
+
+  app.get('/v1/staff/suppliers', {
+    schema: { tags: ['staff'], summary: 'Configured suppliers and the state of the queue that feeds them', security: secured },
+    handler: async (request) => {
+      staffOf(request);
+      return { data: deps.suppliers.map((name) => ({ name })), jobs: await jobs.counts() };
+    },
+  });
+
   app.post('/v1/staff/resellers', {
     schema: {
       tags: ['staff'],

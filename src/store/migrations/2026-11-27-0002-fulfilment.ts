@@ -53,8 +53,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('not_before', 'timestamptz', (c) => c.notNull())
     .addColumn('not_after', 'timestamptz', (c) => c.notNull())
     .addColumn('issued_at', 'timestamptz', (c) => c.notNull())
+    // Storage order: the newest certificate of an order is its current one, whatever the clocks say.
+    .addColumn('seq', 'bigserial', (c) => c.notNull().unique())
     .execute();
-  await db.schema.createIndex('certificates_by_order').on('certificates').columns(['order_id', 'issued_at']).execute();
+  await db.schema.createIndex('certificates_by_order').on('certificates').columns(['order_id', 'seq']).execute();
 
   // Every email as finally sent (DKIM-signed raw source); one row per logical email.
   await db.schema

@@ -1,0 +1,74 @@
+import { systemClock } from '../domain/clock.js';
+import { startSmtpSink, type SmtpSink } from '../mail/sink.js';
+import { createSmtpTransport, type MailTransport } from '../mail/transport.js';
+import { openStore, type Store } from '../store/database.js';
+import type { Config } from './config.js';
+import { createPlatform, type Platform } from './platform.js';
+import { loadSecrets } from './secrets.js';
+
+/**
+ * What a process is for: `start` runs everything; `serve` the API and the embedded CA's validation site;
+ * `worker` the job handlers and mail delivery; `admin` a one-off CLI command.
+ */
+export type Role = 'start' | 'serve' | 'worker' | 'admin';
+
+export interface Runtime {
+  readonly platform: Platform;
+  /** The embedded SMTP sink, when this process delivers mail and no SMTP_URL is set. */
+  readonly sink: SmtpSink | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the database and builds the platform for one process role from the configuration. */
+export async function openRuntime(config: Config, role: Role): Promise<Runtime> {
+  const secrets = loadSecrets(config.dataDir, config.secrets);
+  const delivers = role === 'start' || role === 'worker';
+  let sink: SmtpSink | undefined;
+  let transport: MailTransport | undefined;
+  if (delivers) {
+    if (config.smtpUrl === undefined) sink = await startSmtpSink({ port: config.smtpSinkPort });
+    transport = createSmtpTransport(config.smtpUrl ?? `smtp://127.0.0.1:${sink?.port}`, config.mailDomain);
+  }
+  let store: Store | undefined;
+  try {
+    store = await openStore(config.database);
+    const platform = await createPlatform({
+      store,
+      clock: systemClock,
+      csrCacheSize: config.csrCacheSize,
+      mail: {
+        domain: config.mailDomain,
+        dkimSelector: config.dkimSelector,
+        dkimPrivateKeyPem: secrets.dkimPrivateKeyPem,
+        replyKey: Buffer.from(secrets.replySigningKey, 'base64'),
+        platformName: config.platformName,
+        publicBaseUrl: config.publicBaseUrl,
+        ...(transport !== undefined && { transport }),
+      },
+      localCa: {
+        encryptionKey: Buffer.from(secrets.caKeyEncryptionKey, 'base64'),
+        // The validation site lives with the API; other processes listen nowhere useful and link to it.
+        dcvPort: role === 'start' || role === 'serve' ? config.dcvPort : 0,
+        dcvPublicUrl: config.dcvPublicUrl ?? `http://127.0.0.1:${config.dcvPort}`,
+      },
+      defaultSupplier: config.defaultSupplier,
+      webhooksAllowPrivateTargets: config.webhookAllowPrivateTargets ?? role === 'start',
+      jobs: { leaseMs: config.jobLeaseMs },
+    });
+    if (delivers) platform.runner.start();
+    const opened = store;
+    return {
+      platform,
+      sink,
+      close: async () => {
+        await platform.close();
+        await opened.close();
+        await sink?.close();
+      },
+    };
+  } catch (error) {
+    await store?.close();
+    await sink?.close();
+    throw error;
+  }
+}

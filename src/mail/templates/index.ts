@@ -1,0 +1,40 @@
+import { LANGUAGES, type Language } from '../../domain/order.js';
+import { renderApproval, type ApprovalData } from './approval.js';
+import { renderFulfilment, type FulfilmentData } from './fulfilment.js';
+import { renderHoldNotice, type HoldNoticeData } from './hold-notice.js';
+import { renderOrderConfirmation, type OrderConfirmationData } from './order-confirmation.js';
+import type { RenderedEmail } from './types.js';
+
+export type { ApprovalData, FulfilmentData, HoldNoticeData, OrderConfirmationData };
+export type { EmailAttachment, RenderedEmail } from './types.js';
+
+/** Every customer email there is (DESIGN.md Emails). */
+export const TEMPLATE_NAMES = ['order-confirmation', 'approval', 'fulfilment', 'hold-notice'] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+/** The data each template is rendered from. */
+export interface TemplateData {
+  'order-confirmation': OrderConfirmationData;
+  approval: ApprovalData;
+  fulfilment: FulfilmentData;
+  'hold-notice': HoldNoticeData;
+}
+
+/** One renderer per template: a template added to the list without one does not compile. */
+const RENDERERS: { readonly [T in TemplateName]: (data: TemplateData[T], language: Language) => RenderedEmail } = {
+  'order-confirmation': renderOrderConfirmation,
+  approval: renderApproval,
+  fulfilment: renderFulfilment,
+  'hold-notice': renderHoldNotice,
+};
+
+/**
+ * Renders one email from data alone: subject, sender display name, plain-text and HTML parts, and its
+ * files. Every interpolated value is escaped for where it lands; the subject is one line.
+ */
+export function renderEmail<T extends TemplateName>(template: T, data: TemplateData[T], language: Language): RenderedEmail {
+  const render = RENDERERS[template] as (data: TemplateData[T], language: Language) => RenderedEmail;
+  if (render === undefined) throw new TypeError(`unknown email template ${String(template)}`);
+  if (!LANGUAGES.includes(language)) throw new TypeError(`unsupported email language ${String(language)}`);
+  return render(data, language);
+}

@@ -1,0 +1,446 @@
+import type { Clock } from '../domain/clock.js';
+import { CertbrokerError } from '../domain/errors.js';
+import type { Actor } from '../domain/order.js';
+import { PRODUCTS } from '../domain/products.js';
+import { defaultCertificateValidityDays } from '../domain/validity.js';
+import type { Job, JobQueue } from '../jobs/queue.js';
+import { PermanentJobError } from '../jobs/queue.js';
+import { findReseller, type Reseller } from '../store/accounts.repository.js';
+import type { Db, Executor } from '../store/database.js';
+import * as f from '../store/fulfilment.repository.js';
+import { newId } from '../store/ids.js';
+import { appendEvent, findOrder, type OrderDetails } from '../store/orders.repository.js';
+import {
+  canReissue,
+  canResendApproval,
+  SupplierError,
+  type ApprovalEmailRequest,
+  type IssuedCertificate,
+  type Supplier,
+  type SupplierEvent,
+} from '../suppliers/supplier.js';
+import { approverEmailsFor } from '../validation/approver.js';
+import { validateEmail } from '../validation/contacts.js';
+import { encodeContext, encodeInteger, encodeOid, encodeSequence, encodeSet } from '../validation/der.js';
+import type { Checked, DecodedCsr } from '../validation/types.js';
+import type { WebhookEventType, Webhooks } from './webhooks.js';
+
+/** The emails of the seed's step 2 (and the hold notice), as the use cases ask for them. */
+export type OrderEmail =
+  | { readonly template: 'order-confirmation'; readonly to: string }
+  | { readonly template: 'approval'; readonly to: string; readonly approval: ApprovalEmailRequest }
+  | { readonly template: 'fulfilment'; readonly to: string; readonly certificate: IssuedCertificate }
+  | { readonly template: 'hold-notice'; readonly to: string };
+
+/** The mail port of the use cases: queues one logical email in the caller's transaction. */
+export interface OrderMail {
+  queue(trx: Executor, email: OrderEmail & { readonly order: OrderDetails; readonly reseller: Reseller; readonly sequence: number }): Promise<void>;
+}
+
+/** Decides whether an order may go to a supplier at once. The fraud screen of a later issue plugs in here. */
+export type Screen = (order: OrderDetails) => Promise<{ readonly hold: false } | { readonly hold: true; readonly reasons: readonly string[] }>;
+
+export const passAll: Screen = async () => ({ hold: false });
+
+const SYSTEM: Actor = { type: 'system', id: 'fulfilment' };
+
+/** Certificate download formats (DESIGN.md): the leaf; leaf + intermediates; + root; PKCS#7 of leaf + intermediates. */
+export const CERTIFICATE_FORMATS = ['pem', 'chain', 'full', 'pkcs7'] as const;
+export type CertificateFormat = (typeof CERTIFICATE_FORMATS)[number];
+
+/**
+ * Fulfilment use cases: from a placed order to a supplier, through validation, to the certificate and
+ * the emails around it. Every handler is safe to run twice: each step checks what is already done.
+ */
+export class FulfilmentService {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #queue: JobQueue;
+  readonly #suppliers: ReadonlyMap<string, Supplier>;
+  readonly #defaultSupplier: string;
+  readonly #mail: OrderMail;
+  readonly #webhooks: Webhooks;
+  readonly #screen: Screen;
+  readonly #decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
+
+  constructor(deps: {
+    db: Db;
+    clock: Clock;
+    queue: JobQueue;
+    suppliers: ReadonlyMap<string, Supplier>;
+    /** The supplier that takes every product unless the catalog names one that is configured. */
+    defaultSupplier: string;
+    mail: OrderMail;
+    webhooks: Webhooks;
+    screen?: Screen;
+    decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
+  }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#queue = deps.queue;
+    this.#suppliers = deps.suppliers;
+    this.#defaultSupplier = deps.defaultSupplier;
+    this.#mail = deps.mail;
+    this.#webhooks = deps.webhooks;
+    this.#screen = deps.screen ?? passAll;
+    this.#decodeCsr = deps.decodeCsr;
+    if (!this.#suppliers.has(this.#defaultSupplier)) throw new Error(`The default supplier "${this.#defaultSupplier}" is not configured.`);
+  }
+
+  /** Queues the first step after placement, in the placing transaction. */
+  async afterPlacement(trx: Executor, orderId: string): Promise<void> {
+    await this.#queue.enqueue(trx, { name: 'order.screen', payload: { orderId }, dedupeKey: `order.screen:${orderId}` });
+  }
+
+  /** `order.screen`: the seam for the fraud screen; a passing order goes to its supplier and is confirmed. */
+  async screenJob(job: Job): Promise<void> {
+    const order = await this.#order(job);
+    if (order.status !== 'received') return;
+    const verdict = await this.#screen(order);
+    const reseller = await this.#reseller(order.resellerId);
+    await this.#db.transaction().execute(async (trx) => {
+      if (verdict.hold) {
+        const moved = await f.transitionOrder(trx, {
+          orderId: order.id,
+          from: ['received'],
+          to: 'on_hold',
+          at: this.#clock.now(),
+          actor: SYSTEM,
+          type: 'order.on_hold',
+          note: verdict.reasons.join('; '),
+        });
+        if (moved) await this.#notify(trx, order, 'order.hold', {});
+        return;
+      }
+      await this.#queue.enqueue(trx, { name: 'supplier.submit', payload: { orderId: order.id }, dedupeKey: `supplier.submit:${order.id}` });
+      await this.#mail.queue(trx, { template: 'order-confirmation', to: order.adminContact.email, order, reseller, sequence: 0 });
+    });
+  }
+
+  /** `supplier.submit`: hands the order to its supplier (idempotent there per order id) and records acceptance. */
+  async submitJob(job: Job): Promise<void> {
+    const order = await this.#order(job);
+    if (order.status !== 'received') return;
+    const reseller = await this.#reseller(order.resellerId);
+    const supplier = this.supplierFor(order);
+    let supplierOrderId = (await f.findSupplierOrder(this.#db, order.id))?.supplierOrderId;
+    if (supplierOrderId === undefined) {
+      try {
+        supplierOrderId = (
+          await supplier.submit({
+            orderId: order.id,
+            product: order.product,
+            validation: PRODUCTS[order.product].validation,
+            csrPem: order.csrPem,
+            domains: order.domains.map((d) => ({ name: d.name, dcv: d.dcv })),
+            approverEmail: order.approverEmail,
+            adminContact: order.adminContact,
+            organization: order.organization,
+            language: order.language,
+            validityDays: defaultCertificateValidityDays(this.#clock.now()),
+            contactFor: { name: reseller.name, email: reseller.repEmail },
+          })
+        ).supplierOrderId;
+      } catch (error) {
+        if (error instanceof SupplierError && !error.retryable) {
+          await this.#supplierClosed(order, 'cancelled_by_supplier', `${supplier.name} refused the order: ${error.message}`);
+          return;
+        }
+        throw error;
+      }
+    }
+    const acceptedId = supplierOrderId;
+    await this.#db.transaction().execute(async (trx) => {
+      const now = this.#clock.now();
+      await f.recordSupplierOrder(trx, { orderId: order.id, supplier: supplier.name, supplierOrderId: acceptedId, at: now });
+      await f.insertCertificateRequest(trx, { id: f.initialRequestId(order.id), orderId: order.id, kind: 'initial', csrPem: order.csrPem, at: now });
+      const released = await f.transitionOrder(trx, {
+        orderId: order.id,
+        from: ['received'],
+        to: 'released',
+        at: now,
+        actor: { type: 'system', id: supplier.name },
+        type: 'order.released',
+        note: `Accepted by ${supplier.name}; the seven-day completion window starts now.`,
+        releasedAt: now,
+        data: { supplier: supplier.name, supplierOrderId: acceptedId },
+      });
+      if (!released) return;
+      await this.#notify(trx, order, 'order.released', { releasedAt: now.toISOString() });
+      await f.transitionOrder(trx, {
+        orderId: order.id,
+        from: ['released'],
+        to: 'awaiting_validation',
+        at: now,
+        actor: { type: 'system', id: supplier.name },
+        type: 'order.awaiting_validation',
+        note: 'Domain control validation started.',
+      });
+      await this.#notify(trx, order, 'order.awaiting_validation', {});
+    });
+  }
+
+  /** The sink a supplier reports through: an event is durable once this returns (a job, deduplicated by event id). */
+  async recordSupplierEvent(event: SupplierEvent): Promise<void> {
+    await this.#queue.enqueue(this.#db, { name: 'supplier.event', payload: { event: JSON.parse(JSON.stringify(event)) as Record<string, unknown> }, dedupeKey: `supplier.event:${event.eventId}` });
+  }
+
+  /** `supplier.event`: applies a supplier's event to the order. */
+  async supplierEventJob(job: Job): Promise<void> {
+    const event = job.payload.event as SupplierEvent;
+    const order = await findOrder(this.#db, null, event.orderId);
+    if (!order) throw new PermanentJobError(`supplier event for unknown order ${event.orderId}`);
+    switch (event.type) {
+      case 'issued':
+        return this.#issued(order, event.requestId, event.certificate);
+      case 'validation_started':
+      case 'approval_email_sent':
+        await appendEvent(this.#db, {
+          orderId: order.id,
+          at: this.#clock.now(),
+          type: `supplier.${event.type}`,
+          fromStatus: null,
+          toStatus: null,
+          actor: { type: 'system', id: this.supplierFor(order).name },
+          note: event.type === 'approval_email_sent' ? `Approval email sent to ${event.to}.` : event.detail,
+        });
+        return;
+      case 'hold':
+      case 'hold_released':
+        await this.#db.transaction().execute(async (trx) => {
+          const now = this.#clock.now();
+          await f.setHold(trx, order.id, event.type === 'hold' ? { by: 'supplier', since: now } : null, now);
+          await appendEvent(trx, {
+            orderId: order.id,
+            at: now,
+            type: `supplier.${event.type}`,
+            fromStatus: null,
+            toStatus: null,
+            actor: { type: 'system', id: this.supplierFor(order).name },
+            note: event.type === 'hold' ? event.reason : 'The supplier released its hold.',
+          });
+          await this.#notify(trx, order, event.type === 'hold' ? 'order.hold' : 'order.hold_released', { eventId: event.eventId });
+        });
+        return;
+      case 'cancelled':
+      case 'rejected':
+        return this.#supplierClosed(order, 'cancelled_by_supplier', event.reason);
+    }
+  }
+
+  /** The approval email a supplier asks for: queued in the outbox and written on the timeline. */
+  async sendApprovalEmail(request: ApprovalEmailRequest): Promise<void> {
+    const order = await findOrder(this.#db, null, request.orderId);
+    if (!order) throw new Error(`approval email for unknown order ${request.orderId}`);
+    const reseller = await this.#reseller(order.resellerId);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#mail.queue(trx, { template: 'approval', to: request.to, approval: request, order, reseller, sequence: request.sequence });
+      await appendEvent(trx, {
+        orderId: order.id,
+        at: this.#clock.now(),
+        type: 'approval_email.queued',
+        fromStatus: null,
+        toStatus: null,
+        actor: { type: 'system', id: this.supplierFor(order).name },
+        note: `Approval email to ${request.to}${request.sequence > 0 ? ` (resend ${request.sequence})` : ''}.`,
+      });
+      await this.#notify(trx, order, 'order.approval_email_sent', { to: request.to, sequence: request.sequence }, `approval:${request.to}:${request.sequence}`);
+    });
+  }
+
+  /** Resends the approval email, or switches to another allowed approver address (`POST /v1/orders/{id}/approval-email`). */
+  async resendApproval(actor: Actor & { type: 'reseller' }, orderId: string, input: { approverEmail?: unknown }): Promise<OrderDetails> {
+    const order = await this.#owned(actor.id, orderId);
+    if (order.status !== 'awaiting_validation') {
+      throw new CertbrokerError('conflict', 'order.not_awaiting_validation', `The approval email can be resent while the order awaits validation; this order is ${order.status}.`);
+    }
+    let approverEmail: string | undefined;
+    if (input.approverEmail !== undefined) {
+      const checked = validateEmail(input.approverEmail, 'approverEmail', 'The approver email address');
+      if (checked.value === undefined) throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', checked.errors);
+      approverEmail = checked.value.toLowerCase();
+      for (const domain of order.domains.filter((d) => d.dcv.method === 'email')) {
+        if (!approverEmailsFor(domain.name).includes(approverEmail)) {
+          throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', [
+            { path: 'approverEmail', code: 'approver.not_allowed', message: `${approverEmail} may not approve ${domain.name}; allowed: ${approverEmailsFor(domain.name).join(', ')}.` },
+          ]);
+        }
+      }
+    }
+    const supplier = this.supplierFor(order);
+    if (!canResendApproval(supplier)) throw new CertbrokerError('conflict', 'supplier.unsupported', `${supplier.name} does not support resending approval emails.`);
+    const supplierOrder = await f.findSupplierOrder(this.#db, order.id);
+    if (!supplierOrder) throw new CertbrokerError('conflict', 'order.not_submitted', 'The order has not reached its supplier yet.');
+    if (approverEmail !== undefined) {
+      const address = approverEmail;
+      await this.#db.transaction().execute(async (trx) => {
+        await trx.updateTable('orders').set({ approver_email: address, updated_at: this.#clock.now() }).where('id', '=', order.id).execute();
+        await trx.updateTable('order_domains').set({ dcv_email: address }).where('order_id', '=', order.id).where('dcv_method', '=', 'email').execute();
+        await appendEvent(trx, { orderId: order.id, at: this.#clock.now(), type: 'approver.changed', fromStatus: null, toStatus: null, actor, note: `Approver address changed to ${address}.` });
+      });
+    }
+    await supplier.resendApproval({ supplierOrderId: supplierOrder.supplierOrderId, ...(approverEmail !== undefined && { approverEmail }) });
+    return this.#owned(actor.id, orderId);
+  }
+
+  /** Queues a replacement certificate for a new CSR with the same names (`POST /v1/orders/{id}/reissue`). */
+  async requestReissue(actor: Actor & { type: 'reseller' }, orderId: string, input: { csr?: unknown }): Promise<{ requestId: string }> {
+    const order = await this.#owned(actor.id, orderId);
+    if (order.status !== 'issued') throw new CertbrokerError('conflict', 'order.not_issued', `A certificate can be reissued once the order is issued; this order is ${order.status}.`);
+    const decoded = typeof input.csr === 'string' ? this.#decodeCsr(input.csr) : undefined;
+    if (!decoded || !decoded.ok) {
+      throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', decoded?.errors ?? [{ path: 'csr', code: 'csr.required', message: 'csr must be a PEM certificate signing request.' }]);
+    }
+    const names = [...order.domains.map((d) => d.name)].sort();
+    const csrNames = [...decoded.value.names].sort();
+    if (names.join(',') !== csrNames.join(',')) {
+      throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', [
+        { path: 'csr', code: 'csr.names_differ', message: `A reissue keeps the order's names (${names.join(', ')}); the CSR asks for ${csrNames.join(', ')}.` },
+      ]);
+    }
+    const supplier = this.supplierFor(order);
+    if (!canReissue(supplier)) throw new CertbrokerError('conflict', 'supplier.unsupported', `${supplier.name} does not support reissues.`);
+    const requestId = newId('crq');
+    await this.#db.transaction().execute(async (trx) => {
+      await f.insertCertificateRequest(trx, { id: requestId, orderId: order.id, kind: 'reissue', csrPem: decoded.value.pem, at: this.#clock.now() });
+      await appendEvent(trx, { orderId: order.id, at: this.#clock.now(), type: 'certificate.reissue_requested', fromStatus: null, toStatus: null, actor, note: `Reissue ${requestId} with a new CSR.` });
+      await this.#queue.enqueue(trx, { name: 'supplier.reissue', payload: { orderId: order.id, requestId, csrPem: decoded.value.pem }, dedupeKey: `supplier.reissue:${requestId}` });
+    });
+    return { requestId };
+  }
+
+  /** `supplier.reissue`: asks the supplier for the replacement (idempotent there per request id). */
+  async reissueJob(job: Job): Promise<void> {
+    const order = await this.#order(job);
+    const requestId = String(job.payload.requestId);
+    const request = await f.findCertificateRequest(this.#db, requestId);
+    if (!request || request.status !== 'pending') return;
+    const supplier = this.supplierFor(order);
+    const supplierOrder = await f.findSupplierOrder(this.#db, order.id);
+    if (!supplierOrder || !canReissue(supplier)) throw new PermanentJobError(`order ${order.id} cannot be reissued at ${supplier.name}`);
+    await supplier.reissue({ supplierOrderId: supplierOrder.supplierOrderId, requestId, csrPem: String(job.payload.csrPem), validityDays: defaultCertificateValidityDays(this.#clock.now()) });
+  }
+
+  /** The order's current certificate in one of the download formats. */
+  async certificate(resellerId: string, orderId: string, format: unknown): Promise<{ body: string | Buffer; contentType: string; filename: string }> {
+    if (!(CERTIFICATE_FORMATS as readonly unknown[]).includes(format ?? 'pem')) {
+      throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid parameters.', [
+        { path: 'format', code: 'format.unknown', message: `format must be one of ${CERTIFICATE_FORMATS.join(', ')}.` },
+      ]);
+    }
+    const order = await this.#owned(resellerId, orderId);
+    const cert = await f.latestCertificate(this.#db, order.id);
+    if (!cert) throw new CertbrokerError('conflict', 'certificate.not_issued', `The order has no certificate yet; it is ${order.status}.`);
+    const name = order.domains[0]?.name.replace(/^\*\./, 'wildcard.') ?? order.id;
+    switch ((format ?? 'pem') as CertificateFormat) {
+      case 'pem':
+        return { body: cert.certificatePem, contentType: 'application/x-pem-file', filename: `${name}.pem` };
+      case 'chain':
+        return { body: [cert.certificatePem, ...cert.chainPem].join(''), contentType: 'application/x-pem-file', filename: `${name}.chain.pem` };
+      case 'full':
+        return { body: [cert.certificatePem, ...cert.chainPem, cert.rootPem].join(''), contentType: 'application/x-pem-file', filename: `${name}.full.pem` };
+      case 'pkcs7':
+        return { body: pkcs7Pem([cert.certificatePem, ...cert.chainPem]), contentType: 'application/x-pkcs7-certificates', filename: `${name}.p7b` };
+    }
+  }
+
+  /** The supplier of an order: the catalog's choice when configured, otherwise the default. */
+  supplierFor(order: { product: keyof typeof PRODUCTS }): Supplier {
+    const named = this.#suppliers.get(PRODUCTS[order.product].supplier);
+    return named ?? (this.#suppliers.get(this.#defaultSupplier) as Supplier);
+  }
+
+  async #issued(order: OrderDetails, supplierRequestId: string, certificate: IssuedCertificate): Promise<void> {
+    const requestId = supplierRequestId === 'initial' ? f.initialRequestId(order.id) : supplierRequestId;
+    const request = await f.findCertificateRequest(this.#db, requestId);
+    if (!request || request.orderId !== order.id) throw new PermanentJobError(`certificate for unknown request ${requestId} of ${order.id}`);
+    const reseller = await this.#reseller(order.resellerId);
+    await this.#db.transaction().execute(async (trx) => {
+      const now = this.#clock.now();
+      const stored = await f.insertCertificate(trx, order.id, {
+        id: newId('crt'),
+        requestId,
+        serialNumber: certificate.serialNumber,
+        certificatePem: certificate.certificatePem,
+        chainPem: certificate.chainPem,
+        rootPem: certificate.rootPem,
+        notBefore: new Date(certificate.notBefore),
+        notAfter: new Date(certificate.notAfter),
+        issuedAt: now,
+      });
+      if (!stored) return;
+      let sequence = 0;
+      if (request.kind === 'initial') {
+        const moved = await f.transitionOrder(trx, {
+          orderId: order.id,
+          from: ['released', 'awaiting_validation'],
+          to: 'issued',
+          at: now,
+          actor: { type: 'system', id: this.supplierFor(order).name },
+          type: 'order.issued',
+          note: `Certificate ${certificate.serialNumber} issued.`,
+        });
+        if (!moved) {
+          // The order was closed first (a cancellation won the race): keep the certificate on record only.
+          await appendEvent(trx, { orderId: order.id, at: now, type: 'certificate.issued_after_close', fromStatus: null, toStatus: null, actor: SYSTEM, note: `Certificate ${certificate.serialNumber} arrived after the order was closed.` });
+          return;
+        }
+        await this.#notify(trx, order, 'order.issued', { serialNumber: certificate.serialNumber, notAfter: new Date(certificate.notAfter).toISOString() });
+      } else {
+        sequence = await f.countReissues(trx, order.id);
+        await appendEvent(trx, { orderId: order.id, at: now, type: 'certificate.reissued', fromStatus: null, toStatus: null, actor: SYSTEM, note: `Certificate ${certificate.serialNumber} replaces the previous one.` });
+        await this.#notify(trx, order, 'order.certificate_reissued', { serialNumber: certificate.serialNumber, requestId }, `reissued:${requestId}`);
+      }
+      const recipients = [...new Set([order.adminContact.email.toLowerCase(), ...order.domains.flatMap((d) => (d.dcv.method === 'email' ? [d.dcv.email.toLowerCase()] : [])), order.approverEmail.toLowerCase()])];
+      for (const to of recipients) await this.#mail.queue(trx, { template: 'fulfilment', to, certificate, order, reseller, sequence });
+    });
+  }
+
+  async #supplierClosed(order: OrderDetails, to: 'cancelled_by_supplier', reason: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const moved = await f.transitionOrder(trx, {
+        orderId: order.id,
+        from: ['received', 'on_hold', 'released', 'awaiting_validation'],
+        to,
+        at: this.#clock.now(),
+        actor: { type: 'system', id: this.supplierFor(order).name },
+        type: 'order.cancelled_by_supplier',
+        note: reason,
+      });
+      if (moved) await this.#notify(trx, order, 'order.cancelled_by_supplier', { reason });
+    });
+  }
+
+  async #notify(trx: Executor, order: OrderDetails, type: WebhookEventType, data: Record<string, unknown>, key: string = type): Promise<void> {
+    await this.#webhooks.record(trx, { resellerId: order.resellerId, type, orderId: order.id, data: { orderId: order.id, ...data }, key: `${order.id}:${key}` });
+  }
+
+  async #order(job: Job): Promise<OrderDetails> {
+    const order = await findOrder(this.#db, null, String(job.payload.orderId));
+    if (!order) throw new PermanentJobError(`no order ${String(job.payload.orderId)}`);
+    return order;
+  }
+
+  async #owned(resellerId: string, orderId: string): Promise<OrderDetails> {
+    const order = await findOrder(this.#db, resellerId, orderId);
+    if (!order) throw new CertbrokerError('not_found', 'order.not_found', 'No such order.');
+    return order;
+  }
+
+  async #reseller(id: string): Promise<Reseller> {
+    const reseller = await findReseller(this.#db, id);
+    if (!reseller) throw new PermanentJobError(`no reseller ${id}`);
+    return reseller;
+  }
+}
+
+/** A certs-only PKCS#7 SignedData (RFC 2315 / RFC 5652 "degenerate" form), PEM-armoured, as many servers import it. */
+function pkcs7Pem(pems: readonly string[]): string {
+  const ders = pems.map((pem) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+  const der = encodeSequence(
+    encodeOid('1.2.840.113549.1.7.2'),
+    encodeContext(0, true, encodeSequence(encodeInteger(1), encodeSet(), encodeSequence(encodeOid('1.2.840.113549.1.7.1')), encodeContext(0, true, ...ders), encodeSet())),
+  );
+  const body = der.toString('base64').replace(/.{1,64}/g, '$&\n');
+  return `-----BEGIN PKCS7-----\n${body}-----END PKCS7-----\n`;
+}

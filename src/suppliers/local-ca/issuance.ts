@@ -1,0 +1,89 @@
+import { maxCertificateValidityDays } from '../../domain/validity.js';
+import { SupplierError, type IssuedCertificate, type SqlPort } from '../supplier.js';
+import type { Authorities } from './authority.js';
+import { eventEntry } from './outbox.js';
+import { leafCertificate } from './profiles.js';
+import { enqueue, insertCertificate, setOrderState, type CertificateRow, type OrderRow } from './repository.js';
+import { csrPublicKeyInfo, fromPem, randomSerial, serialHex, toPem, wholeSeconds } from './x509.js';
+
+/** The request id of an order's first certificate; reissues bring their own. */
+export const INITIAL_REQUEST_ID = 'initial';
+
+/** One certificate to sign for an order. */
+export interface IssueRequest {
+  readonly requestId: string;
+  /** A CSR already checked by `decodeCsr`. */
+  readonly csrPem: string;
+  readonly keyType: 'rsa' | 'ec';
+  readonly validityDays: number;
+}
+
+/** Signs subscriber certificates with the intermediate and records them with their `issued` event. */
+export class CertificateIssuer {
+  readonly #authorities: Authorities;
+  readonly #clock: { now(): Date };
+
+  constructor(authorities: Authorities, clock: { now(): Date }) {
+    this.#authorities = authorities;
+    this.#clock = clock;
+  }
+
+  /**
+   * Signs, stores and queues the `issued` event, all in the caller's transaction (which must hold the
+   * order's lock). The CA signs at most one certificate per order and request: a repeat finds the
+   * stored one and signs nothing.
+   * @returns whether a certificate was signed now.
+   * @throws SupplierError when the intermediate would expire before the certificate.
+   */
+  async issue(tx: SqlPort, order: OrderRow, request: IssueRequest): Promise<boolean> {
+    const now = this.#clock.now();
+    const notBefore = wholeSeconds(now);
+    // BR 6.3.2 in force at the moment of signing, even if the order asked for more when it was placed.
+    const days = Math.min(request.validityDays, maxCertificateValidityDays(now));
+    // BR 1.6.1 "Validity Period" and RFC 5280 4.1.2.5 count both ends, so notAfter is the period's last second.
+    const notAfter = new Date(notBefore.getTime() + days * 86_400_000 - 1000);
+    const { intermediate } = this.#authorities;
+    if (notAfter > intermediate.notAfter) {
+      throw new SupplierError('ca_expiring', `local-ca: the issuing CA expires on ${intermediate.notAfter.toISOString()}, before a certificate issued now would; it needs a new intermediate.`, { retryable: false });
+    }
+    const serial = randomSerial();
+    const der = leafCertificate({
+      issuer: intermediate,
+      serial,
+      subjectAttributes: order.subjectAttributes,
+      names: order.names,
+      spki: csrPublicKeyInfo(fromPem(request.csrPem, 'CERTIFICATE REQUEST')),
+      keyType: request.keyType,
+      validation: order.validation,
+      notBefore,
+      notAfter,
+    });
+    const row: CertificateRow = { requestId: request.requestId, serialNumber: serialHex(serial), csrPem: request.csrPem, certificatePem: toPem(der, 'CERTIFICATE'), notBefore, notAfter };
+    if (!(await insertCertificate(tx, order.supplierOrderId, row, now))) return false;
+    await setOrderState(tx, order.supplierOrderId, 'issued', null, now);
+    await enqueue(
+      tx,
+      eventEntry(order.supplierOrderId, {
+        type: 'issued',
+        eventId: `${order.supplierOrderId}.issued.${request.requestId}`,
+        orderId: order.orderId,
+        requestId: request.requestId,
+        certificate: this.issued(row),
+      }),
+      now,
+    );
+    return true;
+  }
+
+  /** A stored certificate with its chain, as the platform receives it. */
+  issued(row: CertificateRow): IssuedCertificate {
+    return {
+      certificatePem: row.certificatePem,
+      chainPem: [this.#authorities.intermediate.certificatePem],
+      rootPem: this.#authorities.rootPem,
+      serialNumber: row.serialNumber,
+      notBefore: row.notBefore,
+      notAfter: row.notAfter,
+    };
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * The embedded CA as a supplier: it accepts orders, runs domain control validation through its own
+ * site and the platform's mail port, and issues certificates from its own intermediate. Everything it
+ * knows lives in its own tables; everything it tells the platform goes through the outbox.
+ */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { PRODUCTS, isProductCode } from '../../domain/products.js';
+import { maxCertificateValidityDays } from '../../domain/validity.js';
+import { approverEmailsFor } from '../../validation/approver.js';
+import { decodeCsr } from '../../validation/csr.js';
+import { compareWithCsr, validateNames } from '../../validation/domains.js';
+import type { DecodedCsr } from '../../validation/types.js';
+import {
+  SupplierError,
+  type ApprovalCapability,
+  type CancelCapability,
+  type ReissueCapability,
+  type SqlPort,
+  type SubmitRequest,
+  type SubmitResponse,
+  type Supplier,
+  type SupplierOrderState,
+} from '../supplier.js';
+import { TOKEN_LIFETIME_MS, newApprovalCode, newToken, normalizeApprovalCode } from './dcv.js';
+import type { CertificateIssuer } from './issuance.js';
+import { approvalEmailEntry, eventEntry, type ApprovalEmail, type Outbox } from './outbox.js';
+import { subscriberAttributes } from './profiles.js';
+import {
+  enqueue,
+  findCertificate,
+  findOrder,
+  findSupplierOrderId,
+  insertDomains,
+  insertOrder,
+  latestCertificate,
+  listDomains,
+  nextApprovalSequence,
+  reassignApprover,
+  replaceApprovals,
+  setOrderState,
+  supersedePendingEmails,
+  type ApprovalRow,
+  type DomainRow,
+  type OrderRow,
+} from './repository.js';
+import type { KeyVault } from './vault.js';
+import type { ValidationSite } from './site.js';
+
+/**
+ * BR 4.2.1: how long domain validation may be reused for a new certificate, by the date of issuance
+ * (200 days from 2026-03-15, 100 from 2027-03-15, 10 from 2029-03-15).
+ */
+const DCV_REUSE_SCHEDULE: readonly { readonly from: string; readonly days: number }[] = [
+  { from: '2026-03-15T00:00:00Z', days: 200 },
+  { from: '2027-03-15T00:00:00Z', days: 100 },
+  { from: '2029-03-15T00:00:00Z', days: 10 },
+];
+
+function dcvReuseDays(at: Date): number {
+  let days = 398;
+  for (const step of DCV_REUSE_SCHEDULE) if (at.getTime() >= Date.parse(step.from)) days = step.days;
+  return days;
+}
+
+/** A refusal that retrying cannot change. */
+function refused(code: string, message: string): SupplierError {
+  return new SupplierError(code, message, { retryable: false });
+}
+
+function notFound(supplierOrderId: string): SupplierError {
+  return refused('not_found', `local-ca has no order ${supplierOrderId}.`);
+}
+
+function csrOrRefusal(csrPem: string): DecodedCsr {
+  const decoded = decodeCsr(csrPem);
+  if (!decoded.ok) throw refused('csr_invalid', `The CSR was refused: ${decoded.errors.map((error) => error.message).join(' ')}`);
+  return decoded.value;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return set.size === a.length && a.length === b.length && b.every((name) => set.has(name));
+}
+
+/** Everything an accepted submission writes, prepared before the transaction. */
+interface PreparedOrder {
+  readonly order: OrderRow;
+  readonly domains: readonly DomainRow[];
+  readonly approvals: readonly Omit<ApprovalRow, 'usedAt'>[];
+  readonly emails: readonly ApprovalEmail[];
+  readonly detail: string;
+}
+
+/** What the supplier needs, built by the factory. */
+export interface LocalCaDependencies {
+  readonly sql: SqlPort;
+  readonly clock: { now(): Date };
+  readonly vault: KeyVault;
+  readonly outbox: Outbox;
+  readonly issuer: CertificateIssuer;
+  readonly site: ValidationSite;
+  readonly approvalCodeTtlMs: number;
+  /** The validation site's base URL, as put into approval emails. */
+  readonly siteUrl: string;
+}
+
+/** The embedded CA: a {@link Supplier} that can cancel, resend approval emails and reissue. */
+export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, ReissueCapability {
+  readonly name = 'local-ca';
+  /** The validation site's base URL (approval links are `<siteUrl>/approve/<supplierOrderId>`). */
+  readonly siteUrl: string;
+  readonly #deps: LocalCaDependencies;
+  #closed: Promise<void> | undefined;
+
+  constructor(deps: LocalCaDependencies) {
+    this.#deps = deps;
+    this.siteUrl = deps.siteUrl;
+  }
+
+  /**
+   * Accepts an order once: checks the CSR (RFC 2986, BR 6.1.5, 7.1.4), its names against the order, the
+   * validation method of every name, the validity and the organisation; records the order, its
+   * approval codes (as digests) and the approval emails to send. A repeated call — also from another
+   * process — returns the first call's supplier order.
+   * @throws SupplierError, not retryable, when the order cannot be accepted as it is.
+   */
+  async submit(request: SubmitRequest): Promise<SubmitResponse> {
+    const { sql, clock, vault, outbox } = this.#deps;
+    const existing = await findSupplierOrderId(sql, request.orderId);
+    if (existing !== undefined) return { supplierOrderId: existing };
+
+    const prepared = this.#prepare(request);
+    const { supplierOrderId } = prepared.order;
+    const inserted = await sql.transaction(async (tx) => {
+      if (!(await insertOrder(tx, prepared.order))) return false;
+      const now = clock.now();
+      await insertDomains(tx, supplierOrderId, prepared.domains);
+      await replaceApprovals(tx, supplierOrderId, prepared.approvals);
+      await enqueue(
+        tx,
+        eventEntry(supplierOrderId, { type: 'validation_started', eventId: `${supplierOrderId}.validation_started`, orderId: request.orderId, supplierOrderId, detail: prepared.detail }),
+        now,
+      );
+      for (const email of prepared.emails) await enqueue(tx, approvalEmailEntry(vault, supplierOrderId, email), now);
+      return true;
+    });
+    if (!inserted) {
+      // Another call for the same order committed first: its order is the one.
+      const winner = await findSupplierOrderId(sql, request.orderId);
+      if (winner === undefined) throw new SupplierError('conflict', `local-ca could not record order ${request.orderId}; try again.`, { retryable: true });
+      return { supplierOrderId: winner };
+    }
+    await outbox.drain();
+    return { supplierOrderId };
+  }
+
+  /** The order's state; for an issued order, its most recent certificate. */
+  async status(supplierOrderId: string): Promise<SupplierOrderState> {
+    const order = await findOrder(this.#deps.sql, supplierOrderId);
+    if (order === undefined) throw notFound(supplierOrderId);
+    switch (order.state) {
+      case 'awaiting_validation':
+        return { state: 'awaiting_validation' };
+      case 'cancelled':
+      case 'rejected':
+        return { state: order.state, reason: order.stateReason ?? '' };
+      case 'issued': {
+        const certificate = await latestCertificate(this.#deps.sql, supplierOrderId);
+        if (certificate === undefined) throw new SupplierError('ca_damaged', `local-ca: order ${supplierOrderId} is issued but has no certificate.`, { retryable: false });
+        return { state: 'issued', certificate: this.#deps.issuer.issued(certificate) };
+      }
+    }
+  }
+
+  /**
+   * Cancels an order that awaits validation: its codes stop working and pending emails are dropped.
+   * Cancelling an ended order again changes nothing; an issued order cannot be cancelled.
+   * The platform asked for this, so no `cancelled` event is sent back (that event means the CA cancelled).
+   */
+  async cancel(request: { readonly supplierOrderId: string; readonly reason: string }): Promise<void> {
+    const { sql, clock } = this.#deps;
+    await sql.transaction(async (tx) => {
+      const order = await findOrder(tx, request.supplierOrderId, { lock: true });
+      if (order === undefined) throw notFound(request.supplierOrderId);
+      if (order.state === 'cancelled' || order.state === 'rejected') return;
+      if (order.state === 'issued') throw refused('already_issued', `Order ${request.supplierOrderId} has its certificate already; it can be revoked, not cancelled.`);
+      const now = clock.now();
+      await setOrderState(tx, request.supplierOrderId, 'cancelled', request.reason, now);
+      await supersedePendingEmails(tx, request.supplierOrderId, now);
+    });
+  }
+
+  /**
+   * Sends every approver of a name still awaiting email approval a new code, in a new round (sequence
+   * + 1); all earlier codes stop working and unsent earlier emails are dropped. With `approverEmail`,
+   * the names for which that address is a constructed approver address (BR 3.2.2.4.4) move to it first.
+   * @throws SupplierError, not retryable, when the order does not await email approval or the address fits none of its names.
+   */
+  async resendApproval(request: { readonly supplierOrderId: string; readonly approverEmail?: string }): Promise<void> {
+    const { sql, clock, vault, outbox, approvalCodeTtlMs } = this.#deps;
+    const { supplierOrderId } = request;
+    await sql.transaction(async (tx) => {
+      const order = await findOrder(tx, supplierOrderId, { lock: true });
+      if (order === undefined) throw notFound(supplierOrderId);
+      if (order.state !== 'awaiting_validation') throw refused('not_awaiting_validation', `Order ${supplierOrderId} is ${order.state.replace('_', ' ')}; there is nothing to approve.`);
+      const waitingNames = (domains: readonly DomainRow[]) => domains.filter((domain) => domain.method === 'email' && domain.validatedAt === null).map((domain) => domain.name);
+      const waiting = waitingNames(await listDomains(tx, supplierOrderId));
+      if (waiting.length === 0) throw refused('nothing_to_approve', `No name of order ${supplierOrderId} awaits an approval email; names on the DNS or website method are checked on the validation page.`);
+      if (request.approverEmail !== undefined) {
+        const address = request.approverEmail.trim().toLowerCase();
+        const fits = waiting.filter((name) => approverEmailsFor(name).includes(address));
+        if (fits.length === 0) {
+          throw refused('approver_not_allowed', `${address} is not a constructed approver address (admin@, administrator@, webmaster@, hostmaster@ or postmaster@, BR 3.2.2.4.4) of any name awaiting approval: ${waiting.join(', ')}.`);
+        }
+        await reassignApprover(tx, supplierOrderId, fits, address);
+      }
+      const now = clock.now();
+      const sequence = await nextApprovalSequence(tx, supplierOrderId, now);
+      await supersedePendingEmails(tx, supplierOrderId, now);
+      const domains = (await listDomains(tx, supplierOrderId)).filter((domain) => domain.method === 'email' && domain.validatedAt === null);
+      const round = this.#approvalRound(order, domains, sequence, now);
+      await replaceApprovals(tx, supplierOrderId, round.approvals);
+      for (const email of round.emails) await enqueue(tx, approvalEmailEntry(vault, supplierOrderId, email), now);
+    });
+    await outbox.drain();
+  }
+
+  /**
+   * Issues a replacement certificate for a new CSR with the same names, reusing the order's domain
+   * validation while BR 4.2.1 allows it. Once per `requestId`: a repeat signs nothing new.
+   * @throws SupplierError, not retryable, when the order is not issued, the names differ, or the validation is too old.
+   */
+  async reissue(request: { readonly supplierOrderId: string; readonly requestId: string; readonly csrPem: string; readonly validityDays: number }): Promise<void> {
+    const { sql, clock, issuer, outbox } = this.#deps;
+    const { supplierOrderId, requestId } = request;
+    if (await findCertificate(sql, supplierOrderId, requestId)) return;
+    const csr = csrOrRefusal(request.csrPem);
+    const now = clock.now();
+    this.#checkValidityDays(request.validityDays, now);
+    await sql.transaction(async (tx) => {
+      const order = await findOrder(tx, supplierOrderId, { lock: true });
+      if (order === undefined) throw notFound(supplierOrderId);
+      if (order.state !== 'issued' || order.validatedAt === null) {
+        throw refused('not_issued', `Order ${supplierOrderId} is ${order.state.replace('_', ' ')}; only an issued order can be reissued.`);
+      }
+      if (!sameNames(order.names, csr.names)) {
+        throw refused(
+          'names_changed',
+          `The new CSR names ${csr.names.join(', ')}, but the order was validated for ${order.names.join(', ')}; a reissue keeps the names (a change of names needs a new order).`,
+        );
+      }
+      const reuseUntil = order.validatedAt.getTime() + dcvReuseDays(now) * 86_400_000;
+      if (now.getTime() > reuseUntil) {
+        throw refused('validation_expired', `The domain validation of order ${supplierOrderId} dates from ${order.validatedAt.toISOString()} and may be reused for ${dcvReuseDays(now)} days only (BR 4.2.1); the names must be validated again.`);
+      }
+      await issuer.issue(tx, order, { requestId, csrPem: csr.pem, keyType: csr.key.type, validityDays: request.validityDays });
+    });
+    await outbox.drain();
+  }
+
+  /** Stops the validation site and the outbox timers; a second call waits for the first. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#deps.site.close();
+      await this.#deps.outbox.stop();
+    })();
+    return this.#closed;
+  }
+
+  /** BR 6.3.2: a whole number of days, at most the maximum in force now. */
+  #checkValidityDays(validityDays: number, now: Date): void {
+    const max = maxCertificateValidityDays(now);
+    if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > max) {
+      throw refused('validity_not_allowed', `A certificate issued now may be valid for 1 to ${max} days (BR 6.3.2); ${String(validityDays)} days were asked for.`);
+    }
+  }
+
+  /** Checks a submission the way a CA must before accepting it, and prepares its rows. */
+  #prepare(request: SubmitRequest): PreparedOrder {
+    const now = this.#deps.clock.now();
+    if (!isProductCode(request.product)) throw refused('product_unknown', `local-ca does not offer the product ${JSON.stringify(request.product)}.`);
+    const product = PRODUCTS[request.product];
+    if (product.validation !== request.validation) {
+      throw refused('validation_mismatch', `${product.name} is ${product.validation.toUpperCase()}, but the order asks for ${String(request.validation).toUpperCase()} validation.`);
+    }
+    const csr = csrOrRefusal(request.csrPem);
+    const checked = validateNames(product, request.domains.map((domain) => domain.name));
+    if (checked.errors.length > 0) throw refused('names_refused', `The names were refused: ${checked.errors.map((error) => error.message).join(' ')}`);
+    const names = checked.names.map((name) => name.ascii);
+    const mismatch = compareWithCsr(names, csr.names);
+    if (mismatch.length > 0) throw refused('names_mismatch', `The order's names and the CSR's names differ: ${mismatch.map((error) => error.message).join(' ')}`);
+    this.#checkValidityDays(request.validityDays, now);
+    const subjectAttributes = subscriberAttributes(product.validation, request.organization);
+    if (typeof subjectAttributes === 'string') throw refused('organization_refused', `The order cannot name its organisation: ${subjectAttributes}.`);
+
+    const domains = request.domains.map((domain, position): DomainRow => {
+      const name = names[position]!;
+      const { dcv } = domain;
+      if (isIP(name) !== 0 && dcv.method !== 'http') {
+        throw refused('dcv_not_allowed', `${name} is an IP address: its control is validated on the website (BR 3.2.2.5), not by ${dcv.method}.`);
+      }
+      if (name.startsWith('*.') && dcv.method === 'http') {
+        throw refused('dcv_not_allowed', `${name} is a wildcard name, which the website method cannot validate (BR 3.2.2.4.18); use dns or email.`);
+      }
+      if (dcv.method === 'email') {
+        const address = dcv.email.trim().toLowerCase();
+        if (!approverEmailsFor(name).includes(address)) {
+          throw refused('dcv_not_allowed', `${address} is not a constructed approver address of ${name} (admin@, administrator@, webmaster@, hostmaster@ or postmaster@ at the name or a parent domain, BR 3.2.2.4.4).`);
+        }
+        return { name, position, method: 'email', approverEmail: address, token: null, tokenExpiresAt: null, validatedAt: null };
+      }
+      return { name, position, method: dcv.method, approverEmail: null, token: newToken(), tokenExpiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS), validatedAt: null };
+    });
+
+    const order: OrderRow = {
+      supplierOrderId: randomBytes(16).toString('hex'),
+      orderId: request.orderId,
+      product: request.product,
+      validation: product.validation,
+      csrPem: csr.pem,
+      keyType: csr.key.type,
+      names,
+      subjectAttributes,
+      language: request.language,
+      validityDays: request.validityDays,
+      state: 'awaiting_validation',
+      stateReason: null,
+      approvalSequence: 1,
+      createdAt: now,
+      validatedAt: null,
+    };
+    const round = this.#approvalRound(order, domains, 1, now);
+    return { order, domains, ...round, detail: describeValidation(domains) };
+  }
+
+  /** One code per distinct approver address, covering that approver's names, and the email that carries it. */
+  #approvalRound(order: OrderRow, domains: readonly DomainRow[], sequence: number, now: Date): { approvals: Omit<ApprovalRow, 'usedAt'>[]; emails: ApprovalEmail[] } {
+    const byApprover = new Map<string, string[]>();
+    for (const domain of domains) {
+      if (domain.method !== 'email' || domain.approverEmail === null || domain.validatedAt !== null) continue;
+      byApprover.set(domain.approverEmail, [...(byApprover.get(domain.approverEmail) ?? []), domain.name]);
+    }
+    const expiresAt = new Date(now.getTime() + this.#deps.approvalCodeTtlMs);
+    const approvals: Omit<ApprovalRow, 'usedAt'>[] = [];
+    const emails: ApprovalEmail[] = [];
+    for (const [to, names] of byApprover) {
+      const code = newApprovalCode();
+      approvals.push({ approverEmail: to, codeDigest: this.#deps.vault.codeDigest(order.supplierOrderId, normalizeApprovalCode(code)!), sequence, expiresAt });
+      emails.push({ orderId: order.orderId, to, domains: names, language: order.language, sequence, expiresAt, code });
+    }
+    return { approvals, emails };
+  }
+}
+
+/** The `validation_started` detail: which names wait on which method, without addresses or codes. */
+function describeValidation(domains: readonly DomainRow[]): string {
+  const group = (method: DomainRow['method']) => domains.filter((domain) => domain.method === method).map((domain) => domain.name);
+  const parts = [
+    ['approval email', group('email')],
+    ['DNS TXT record', group('dns')],
+    ['website file', group('http')],
+  ] as const;
+  const listed = parts.filter(([, names]) => names.length > 0).map(([method, names]) => `${method} for ${names.join(', ')}`);
+  return `Domain control validation started: ${listed.join('; ')}.`;
+}

@@ -1,0 +1,135 @@
+/**
+ * The embedded CA's own tables, all prefixed `localca_`, reached only through the storage port. The
+ * migrations are additive and named by date; each runs once, recorded in `localca_migrations`, and
+ * every statement is also idempotent, so a half-applied start simply completes.
+ */
+import { DCV_METHODS } from '../../validation/approver.js';
+import type { SqlPort } from '../supplier.js';
+
+/** States of an order at the CA; the check constraint below uses the same list. */
+export const ORDER_STATES = ['awaiting_validation', 'issued', 'cancelled', 'rejected'] as const;
+/** One of {@link ORDER_STATES}. */
+export type OrderState = (typeof ORDER_STATES)[number];
+
+/** Kinds of work in the outbox: an event for the platform's sink, or an approval email for its mail port. */
+export const OUTBOX_KINDS = ['event', 'approval_email'] as const;
+/** One of {@link OUTBOX_KINDS}. */
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+/** How an outbox row ended. */
+export const OUTBOX_OUTCOMES = ['delivered', 'superseded'] as const;
+/** One of {@link OUTBOX_OUTCOMES}. */
+export type OutboxOutcome = (typeof OUTBOX_OUTCOMES)[number];
+
+const list = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+
+interface LocalCaMigration {
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+const MIGRATIONS: readonly LocalCaMigration[] = [
+  {
+    name: '2026-11-28-0001-authority-and-orders',
+    statements: [
+      `create table if not exists localca_authorities (
+        role text primary key check (role in ('root', 'intermediate')),
+        certificate_pem text not null,
+        private_key_sealed text not null,
+        created_at timestamptz not null
+      )`,
+      `create table if not exists localca_orders (
+        supplier_order_id text primary key,
+        order_id text not null unique,
+        product text not null,
+        validation text not null check (validation in ('dv', 'ov', 'ev')),
+        csr_pem text not null,
+        key_type text not null check (key_type in ('rsa', 'ec')),
+        names jsonb not null,
+        subject_attributes jsonb not null,
+        language text not null,
+        validity_days integer not null check (validity_days > 0),
+        state text not null check (state in (${list(ORDER_STATES)})),
+        state_reason text,
+        approval_sequence integer not null,
+        created_at timestamptz not null,
+        validated_at timestamptz,
+        updated_at timestamptz not null
+      )`,
+      `create table if not exists localca_domains (
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        name text not null,
+        position integer not null,
+        method text not null check (method in (${list(DCV_METHODS)})),
+        approver_email text,
+        token text,
+        token_expires_at timestamptz,
+        validated_at timestamptz,
+        primary key (supplier_order_id, name),
+        check ((method = 'email') = (approver_email is not null)),
+        check ((method = 'email') = (token is null))
+      )`,
+      `create table if not exists localca_approvals (
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        approver_email text not null,
+        code_digest text not null,
+        sequence integer not null,
+        expires_at timestamptz not null,
+        used_at timestamptz,
+        primary key (supplier_order_id, approver_email)
+      )`,
+      `create table if not exists localca_certificates (
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        request_id text not null,
+        position bigint generated always as identity,
+        serial_number text not null unique,
+        csr_pem text not null,
+        certificate_pem text not null,
+        not_before timestamptz not null,
+        not_after timestamptz not null,
+        issued_at timestamptz not null,
+        primary key (supplier_order_id, request_id)
+      )`,
+      `create table if not exists localca_outbox (
+        id text primary key,
+        position bigint generated always as identity,
+        kind text not null check (kind in (${list(OUTBOX_KINDS)})),
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        payload jsonb not null,
+        created_at timestamptz not null,
+        attempts integer not null default 0,
+        last_error text,
+        done_at timestamptz,
+        outcome text check (outcome in (${list(OUTBOX_OUTCOMES)})),
+        check ((done_at is null) = (outcome is null))
+      )`,
+      'create index if not exists localca_outbox_pending on localca_outbox (position) where done_at is null',
+      `create table if not exists localca_outbox_lease (
+        id integer primary key check (id = 1),
+        holder text,
+        expires_at timestamptz
+      )`,
+      'insert into localca_outbox_lease (id) values (1) on conflict (id) do nothing',
+    ],
+  },
+];
+
+/** Any constant: it names the lock that keeps two processes from migrating at the same moment. */
+const MIGRATION_LOCK = 7_316_002_041;
+
+/**
+ * Brings the CA's tables up to date. Two processes starting together on PostgreSQL take turns on an
+ * advisory lock, since concurrent `create table if not exists` can still collide in the catalogue.
+ */
+export async function migrateLocalCa(sql: SqlPort, now: Date): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query('create table if not exists localca_migrations (name text primary key, applied_at timestamptz not null)');
+    const applied = new Set((await tx.query<{ name: string }>('select name from localca_migrations')).map((row) => row.name));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.name)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('insert into localca_migrations (name, applied_at) values ($1, $2) on conflict (name) do nothing', [migration.name, now.toISOString()]);
+    }
+  });
+}
