@@ -7,9 +7,10 @@ import { table, writeResults, type Measurement } from './lib/report.js';
 import { createBenchDatabase } from './lib/store.js';
 import { validateScenario } from './scenarios/validate.js';
 import { issuanceScenario } from './scenarios/issuance.js';
+import { primitivesScenario } from './scenarios/primitives.js';
 import type { Scenario } from './lib/scenario.js';
 
-const SCENARIOS: readonly Scenario[] = [validateScenario, issuanceScenario];
+const SCENARIOS: readonly Scenario[] = [primitivesScenario, validateScenario, issuanceScenario];
 
 const startedAt = new Date();
 const only = process.argv[2];
