@@ -3,26 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SinkMessage } from '../src/mail/sink.js';
 import { buildCsr, ecKey, rsaKey } from './support/csr-factory.js';
 import { DATABASES } from './support/databases.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
 import { TEST_PLATFORM_NAME, TEST_PUBLIC_BASE_URL } from './support/platform.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
+import { approvalOf } from './support/flow.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g;
 
 /** Runs the queue until nothing is due, as the in-process worker would. */
 async function settle(h: Harness): Promise<void> {
   await h.platform.runner.drain();
-}
-
-function approvalOf(message: SinkMessage): { url: string; code: string } {
-  const url = /(http:\/\/127\.0\.0\.1:\d+\/approve\/[A-Za-z0-9_-]+)/.exec(message.text ?? '')?.[1];
-  const code = /Approval code: (\S+)/.exec(message.text ?? '')?.[1];
-  if (!url || !code) throw new Error(`no approval link or code in:\n${message.text}`);
-  return { url, code };
 }
 
 function opensslVerify(pems: { leaf: string; chain: string; root: string }): string {

@@ -74,7 +74,7 @@ for (const db of DATABASES) {
       const { id } = await h.reseller({ creditLimit: 500, topUp: 1000 });
       const d = h.platform.store.db;
       const move = (amount: number, reference: string) =>
-        d.transaction().execute((trx) => h.platform.ledger.move(trx, { resellerId: id, kind: 'adjustment', amount, currency: 'EUR', reference, actor: staff }));
+        d.transaction().execute((trx) => h.platform.ledger.move(trx, { resellerId: id, kind: 'adjustment', amount, currency: 'EUR', reference, note: 'test adjustment', actor: staff }));
       await move(-1500, 'adj-1');
       await expect(move(-1, 'adj-2')).rejects.toMatchObject({ kind: 'payment_required', code: 'balance.insufficient' });
       expect(await balanceAndSum(id)).toEqual({ balance: -500, sum: -500 });

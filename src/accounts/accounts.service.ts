@@ -101,6 +101,24 @@ export class AccountsService {
     );
   }
 
+  /** A staff adjustment: a separate, reasoned ledger entry (positive credits, negative debits). */
+  async adjust(actor: Actor, resellerId: string, input: { amount: unknown; reason: unknown; reference: unknown }): Promise<{ entry: LedgerEntry; applied: boolean }> {
+    const errors: FieldError[] = [];
+    const amount = validateMinorAmount(input.amount, 'amount', errors);
+    if (amount === 0) errors.push({ path: 'amount', code: 'amount.zero', message: 'amount may not be zero.' });
+    if (typeof input.reason !== 'string' || input.reason.trim().length < 3 || input.reason.length > 500) {
+      errors.push({ path: 'reason', code: 'reason.required', message: 'reason must say why, in 3 to 500 characters; the reseller sees it in the ledger.' });
+    }
+    if (typeof input.reference !== 'string' || input.reference.length < 1 || input.reference.length > 200) {
+      errors.push({ path: 'reference', code: 'reference.invalid', message: 'reference must be a text of 1 to 200 characters; the same reference never moves money twice.' });
+    }
+    if (errors.length > 0 || amount === undefined) throw invalid(errors);
+    const reseller = await this.getReseller(resellerId);
+    return this.#db.transaction().execute((trx) =>
+      this.#ledger.move(trx, { resellerId, kind: 'adjustment', amount, currency: reseller.currency, reference: `adjustment:${input.reference as string}`, note: (input.reason as string).trim(), actor }),
+    );
+  }
+
   async setCreditLimit(resellerId: string, input: { creditLimit: unknown }): Promise<Reseller> {
     const errors: FieldError[] = [];
     const creditLimit = validateMinorAmount(input.creditLimit, 'creditLimit', errors, { min: 0 });

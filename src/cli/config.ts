@@ -27,6 +27,10 @@ export interface Config {
   readonly defaultSupplier: string;
   /** Whether webhooks may target private and loopback addresses (the embedded default allows it; production should not). */
   readonly webhookAllowPrivateTargets: boolean | undefined;
+  /** Days after the completion window at which uncompleted orders are cancelled automatically; null: never. */
+  readonly autoCancelAfterDays: number | null;
+  /** Development: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
+  readonly devClock: boolean;
   /** How long a claimed job is a runner's before another may take it over (a runner that died). */
   readonly jobLeaseMs: number;
   /** Secrets from the environment; what is missing is generated and kept in the data folder. */
@@ -82,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultSupplier: env.SUPPLIER || 'local-ca',
     webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === undefined || env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '' ? undefined : env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '1',
     jobLeaseMs: integer(env, 'JOB_LEASE_MS', 60_000, 1000, 3_600_000),
+    autoCancelAfterDays: env.AUTO_CANCEL_AFTER_DAYS ? integer(env, 'AUTO_CANCEL_AFTER_DAYS', 0, 0, 365) : null,
+    devClock: env.CERTBROKER_DEV_CLOCK === '1',
     secrets: {
       ...(env.CA_KEY_ENCRYPTION_KEY && { caKeyEncryptionKey: env.CA_KEY_ENCRYPTION_KEY }),
       ...(env.DKIM_PRIVATE_KEY && { dkimPrivateKeyPem: env.DKIM_PRIVATE_KEY }),

@@ -58,7 +58,7 @@ async function start(config: Config): Promise<number> {
   try {
     runtime = await openRuntime(config, 'start');
     const { platform } = runtime;
-    const app = await createHttpApp(platform, { rateLimit: config.rateLimit, adminToken: lock.info.adminToken });
+    const app = await createHttpApp(platform, { rateLimit: config.rateLimit, adminToken: lock.info.adminToken, ...(runtime.devClock !== undefined && { devClock: runtime.devClock }) });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -115,7 +115,7 @@ async function serve(config: Config): Promise<number> {
   }
   const runtime = await openRuntime(config, 'serve');
   try {
-    const app = await createHttpApp(runtime.platform, { rateLimit: config.rateLimit, logger: true });
+    const app = await createHttpApp(runtime.platform, { rateLimit: config.rateLimit, logger: true, ...(runtime.devClock !== undefined && { devClock: runtime.devClock }) });
     await app.listen({ port: config.port, host: config.host });
     await untilSignal();
     await app.close();

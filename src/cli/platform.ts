@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AccountsService } from '../accounts/accounts.service.js';
-import type { Clock } from '../domain/clock.js';
+import type { Clock, OffsetClock } from '../domain/clock.js';
 import { buildApp, type RateLimitConfig } from '../http/app.js';
 import { JobAdmin, JobQueue, JobRunner, type HandlerOptions } from '../jobs/queue.js';
 import { Ledger } from '../ledger/ledger.js';
@@ -8,6 +8,7 @@ import { MAIL_SEND_JOB, MailOutbox } from '../mail/outbox.js';
 import type { MailTransport } from '../mail/transport.js';
 import { platformTraces } from '../mail/white-label.js';
 import { FulfilmentService } from '../orders/fulfilment.service.js';
+import { CancellationService } from '../orders/cancellation.service.js';
 import { outboxOrderMail } from '../orders/order-mail.js';
 import { OrdersService } from '../orders/orders.service.js';
 import { PriceBook } from '../orders/pricing.js';
@@ -17,6 +18,9 @@ import { createSqlPort } from '../store/sql-port.js';
 import { localCaFactory } from '../suppliers/local-ca/index.js';
 import type { Supplier } from '../suppliers/supplier.js';
 import { createCsrDecoder } from '../validation/csr.js';
+
+/** The periodic sweep for orders past their seven-day completion window. */
+export const DEADLINE_JOB = 'orders.deadline';
 
 /** Everything the wiring needs beyond the database and the clock. */
 export interface PlatformOptions {
@@ -36,6 +40,8 @@ export interface PlatformOptions {
   readonly localCa: { readonly encryptionKey: Buffer; readonly dcvPort: number; readonly dcvPublicUrl?: string };
   readonly defaultSupplier?: string;
   readonly webhooksAllowPrivateTargets: boolean;
+  /** Days after the completion window passed at which orders are cancelled automatically; null (default): never. */
+  readonly autoCancelAfterDays?: number | null;
   /** Job options (tests shorten the backoff and the attempts). */
   readonly jobs?: HandlerOptions & { readonly pollMs?: number; readonly leaseMs?: number; readonly maxAttempts?: number };
 }
@@ -48,6 +54,7 @@ export interface Platform {
   readonly accounts: AccountsService;
   readonly orders: OrdersService;
   readonly fulfilment: FulfilmentService;
+  readonly cancellation: CancellationService;
   readonly webhooks: Webhooks;
   readonly outbox: MailOutbox;
   readonly queue: JobQueue;
@@ -116,6 +123,15 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     decodeCsr,
   });
   const service = fulfilment;
+  const cancellation = new CancellationService({
+    db,
+    clock,
+    ledger,
+    queue,
+    webhooks,
+    supplierFor: (order) => service.supplierFor(order),
+    autoCancelAfterDays: options.autoCancelAfterDays ?? null,
+  });
 
   const jobOptions: HandlerOptions = { ...(options.jobs?.backoffMs !== undefined && { backoffMs: options.jobs.backoffMs }) };
   runner
@@ -123,6 +139,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     .register('supplier.submit', (job) => service.submitJob(job), jobOptions)
     .register('supplier.event', (job) => service.supplierEventJob(job), jobOptions)
     .register('supplier.reissue', (job) => service.reissueJob(job), jobOptions)
+    .register('supplier.cancel', (job) => cancellation.supplierCancelJob(job), jobOptions)
+    .register(DEADLINE_JOB, () => cancellation.deadlineJob(), jobOptions)
     .register('webhook.deliver', (job) => webhooks.deliver(job), jobOptions)
     .register(MAIL_SEND_JOB, (job) => outbox.deliver(job), jobOptions);
   const unsubscribe = queue.onEnqueue(() => runner.kick());
@@ -140,6 +158,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     }),
     orders: new OrdersService({ db, clock, ledger, priceBook, decodeCsr, afterPlacement: (trx, orderId) => service.afterPlacement(trx, orderId) }),
     fulfilment: service,
+    cancellation,
     webhooks,
     outbox,
     queue,
@@ -154,7 +173,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   };
 }
 
-export function createHttpApp(platform: Platform, options: { rateLimit: RateLimitConfig | null; adminToken?: string; logger?: boolean }): Promise<FastifyInstance> {
+export function createHttpApp(
+  platform: Platform,
+  options: { rateLimit: RateLimitConfig | null; adminToken?: string; logger?: boolean; devClock?: OffsetClock },
+): Promise<FastifyInstance> {
   return buildApp({
     db: platform.store.db,
     clock: platform.clock,
@@ -162,10 +184,12 @@ export function createHttpApp(platform: Platform, options: { rateLimit: RateLimi
     orders: platform.orders,
     ledger: platform.ledger,
     fulfilment: platform.fulfilment,
+    cancellation: platform.cancellation,
     webhooks: platform.webhooks,
     jobs: platform.jobAdmin,
     supplierNames: [...platform.suppliers.keys()],
     rateLimit: options.rateLimit,
+    ...(options.devClock !== undefined && { devClock: options.devClock }),
     ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
     ...(options.logger !== undefined && { logger: options.logger }),
   });

@@ -1,9 +1,10 @@
-import { systemClock } from '../domain/clock.js';
+import { OffsetClock, systemClock } from '../domain/clock.js';
+import { Scheduler } from '../jobs/queue.js';
 import { startSmtpSink, type SmtpSink } from '../mail/sink.js';
 import { createSmtpTransport, type MailTransport } from '../mail/transport.js';
 import { openStore, type Store } from '../store/database.js';
 import type { Config } from './config.js';
-import { createPlatform, type Platform } from './platform.js';
+import { createPlatform, DEADLINE_JOB, type Platform } from './platform.js';
 import { loadSecrets } from './secrets.js';
 
 /**
@@ -14,6 +15,8 @@ export type Role = 'start' | 'serve' | 'worker' | 'admin';
 
 export interface Runtime {
   readonly platform: Platform;
+  /** The movable development clock, when CERTBROKER_DEV_CLOCK=1. */
+  readonly devClock: OffsetClock | undefined;
   /** The embedded SMTP sink, when this process delivers mail and no SMTP_URL is set. */
   readonly sink: SmtpSink | undefined;
   close(): Promise<void>;
@@ -30,11 +33,12 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
     transport = createSmtpTransport(config.smtpUrl ?? `smtp://127.0.0.1:${sink?.port}`, config.mailDomain);
   }
   let store: Store | undefined;
+  const devClock = config.devClock ? new OffsetClock() : undefined;
   try {
     store = await openStore(config.database);
     const platform = await createPlatform({
       store,
-      clock: systemClock,
+      clock: devClock ?? systemClock,
       csrCacheSize: config.csrCacheSize,
       mail: {
         domain: config.mailDomain,
@@ -54,13 +58,21 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
       defaultSupplier: config.defaultSupplier,
       webhooksAllowPrivateTargets: config.webhookAllowPrivateTargets ?? role === 'start',
       jobs: { leaseMs: config.jobLeaseMs },
+      autoCancelAfterDays: config.autoCancelAfterDays,
     });
-    if (delivers) platform.runner.start();
+    const scheduler = new Scheduler({ queue: platform.queue, db: store.db, clock: devClock ?? systemClock });
+    if (delivers) {
+      platform.runner.start();
+      // Every few minutes: orders past their seven-day completion window (one job per window, whoever enqueues it).
+      scheduler.every(DEADLINE_JOB, 5 * 60_000);
+    }
     const opened = store;
     return {
       platform,
       sink,
+      devClock,
       close: async () => {
+        scheduler.stop();
         await platform.close();
         await opened.close();
         await sink?.close();

@@ -27,3 +27,25 @@ export class FixedClock implements Clock {
     this.#ms = new Date(at).getTime();
   }
 }
+
+/**
+ * Wall-clock time plus an offset that only moves forward: development's way to let seven days pass
+ * (`CERTBROKER_DEV_CLOCK=1`, then `POST /v1/staff/dev/clock`). Never used in production wiring.
+ */
+export class OffsetClock implements Clock {
+  #offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.#offsetMs);
+  }
+
+  /** Moves the clock forward by `ms` milliseconds (never back: time only passes). */
+  advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the clock only moves forward');
+    this.#offsetMs += ms;
+  }
+
+  get offsetMs(): number {
+    return this.#offsetMs;
+  }
+}

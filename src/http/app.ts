@@ -14,6 +14,9 @@ import { accountRoutes } from './routes/account.routes.js';
 import { orderRoutes } from './routes/orders.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
 import { fulfilmentRoutes } from './routes/fulfilment.routes.js';
+import { cancellationRoutes } from './routes/cancellation.routes.js';
+import type { CancellationService } from '../orders/cancellation.service.js';
+import type { OffsetClock } from '../domain/clock.js';
 import type { FulfilmentService } from '../orders/fulfilment.service.js';
 import type { Webhooks } from '../orders/webhooks.js';
 import type { JobAdmin } from '../jobs/queue.js';
@@ -34,7 +37,10 @@ export interface AppDeps {
   readonly orders: OrdersService;
   readonly ledger: Ledger;
   readonly fulfilment: FulfilmentService;
+  readonly cancellation: CancellationService;
   readonly webhooks: Webhooks;
+  /** Development only: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
+  readonly devClock?: OffsetClock;
   readonly jobs: JobAdmin;
   readonly supplierNames: readonly string[];
   /** The token of the PGlite lock file, with which the CLI acts beside a running server. */
@@ -94,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accountRoutes(api, deps);
     fulfilmentRoutes(api, deps);
     staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, suppliers: deps.supplierNames });
+    cancellationRoutes(api, deps);
   });
   return app;
 }

@@ -25,6 +25,8 @@ export function presentOrder(order: Order) {
     createdAt: order.createdAt.toISOString(),
     releasedAt: iso(order.releasedAt),
     cancellableAt: iso(orderCancellableAt(order)),
+    // What a cancellation would refund: the whole price while the order can still be cancelled.
+    cancellationRefund: orderCancellableAt(order) === null ? null : order.price,
   };
 }
 
@@ -68,7 +70,7 @@ export function presentLedgerEntry(e: LedgerEntry) {
     amount: e.amount,
     balanceAfter: e.balanceAfter,
     orderId: e.orderId,
-    reference: e.reference.replace(/^top_up:/, ''),
+    reference: e.reference.replace(/^(top_up|adjustment):/, ''),
     note: e.note,
     createdAt: e.createdAt.toISOString(),
   };

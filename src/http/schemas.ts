@@ -89,7 +89,8 @@ export const order = z.object({
   hold: z.object({ by: z.enum(['platform', 'supplier']), since: z.string() }).nullable(),
   createdAt: z.string(),
   releasedAt: z.string().nullable(),
-  cancellableAt: z.string().nullable(),
+  cancellableAt: z.string().nullable().describe('from when a cancellation is possible; null once it no longer is'),
+  cancellationRefund: money.nullable().describe('what a cancellation would refund'),
 });
 
 export const orderDetails = order.extend({

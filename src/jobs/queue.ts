@@ -290,3 +290,36 @@ export class JobAdmin {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 }
+
+/**
+ * Periodic jobs: every `intervalMs` each process that runs one enqueues the job for the current time
+ * bucket; the dedupe key makes it one job per bucket however many processes do so.
+ */
+export class Scheduler {
+  readonly #queue: JobQueue;
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(deps: { queue: JobQueue; db: Db; clock: Clock }) {
+    this.#queue = deps.queue;
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+  }
+
+  /** Enqueues `name` once per `intervalMs` window, starting now. */
+  every(name: string, intervalMs: number): void {
+    const tick = () => {
+      const bucket = Math.floor(this.#clock.now().getTime() / intervalMs);
+      this.#queue.enqueue(this.#db, { name, payload: {}, dedupeKey: `${name}:${bucket}`, maxAttempts: 3 }).catch((error: Error) => process.emitWarning(`scheduler: ${name}: ${error.message}`));
+    };
+    tick();
+    const timer = setInterval(tick, Math.min(intervalMs, 60_000));
+    timer.unref();
+    this.#timers.push(timer);
+  }
+
+  stop(): void {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+  }
+}

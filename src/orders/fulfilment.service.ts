@@ -10,6 +10,7 @@ import type { Db, Executor } from '../store/database.js';
 import * as f from '../store/fulfilment.repository.js';
 import { newId } from '../store/ids.js';
 import { appendEvent, findOrder, type OrderDetails } from '../store/orders.repository.js';
+import { openRefundRequest, orderMoney } from '../store/refunds.repository.js';
 import {
   canReissue,
   canResendApproval,
@@ -407,7 +408,14 @@ export class FulfilmentService {
         type: 'order.cancelled_by_supplier',
         note: reason,
       });
-      if (moved) await this.#notify(trx, order, 'order.cancelled_by_supplier', { reason });
+      if (!moved) return;
+      // Seed step 3: a supplier's cancellation is refunded by staff, as quickly as possible: open it in their queue.
+      const money = await orderMoney(trx, order.id);
+      const amount = money.debited - money.refunded;
+      if (amount > 0) {
+        await openRefundRequest(trx, { id: newId('rfd'), orderId: order.id, resellerId: order.resellerId, amount, currency: order.price.currency, reason, at: this.#clock.now() });
+      }
+      await this.#notify(trx, order, 'order.cancelled_by_supplier', { reason, refundPending: amount > 0 ? { amount, currency: order.price.currency } : null });
     });
   }
 

@@ -19,6 +19,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.cancelled_by_supplier',
   'order.rejected',
   'order.approval_email_sent',
+  'order.cancellable',
+  'order.cancel_refused',
+  'order.refund_approved',
+  'order.refund_declined',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

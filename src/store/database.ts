@@ -6,6 +6,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { Database } from './schema.js';
 import * as intake from './migrations/2026-11-26-0001-intake.js';
 import * as fulfilment from './migrations/2026-11-27-0002-fulfilment.js';
+import * as cancellation from './migrations/2026-11-27-0003-cancellation.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -25,6 +26,7 @@ export interface Store {
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-intake': intake,
   '2026-11-27-0002-fulfilment': fulfilment,
+  '2026-11-27-0003-cancellation': cancellation,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -61,6 +61,7 @@ export interface OrderTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   released_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  window_passed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface OrderDomainTable {
@@ -201,7 +202,22 @@ export interface WebhookDeliveryTable {
   duration_ms: number;
 }
 
+export interface RefundRequestTable {
+  id: string;
+  order_id: string;
+  reseller_id: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: string;
+  created_at: Timestamp;
+  decided_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  decided_by: string | null;
+  note: string | null;
+}
+
 export interface Database {
+  refund_requests: RefundRequestTable;
   jobs: JobTable;
   supplier_orders: SupplierOrderTable;
   certificate_requests: CertificateRequestTable;

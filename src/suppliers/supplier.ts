@@ -137,6 +137,13 @@ export interface ReissueCapability {
   reissue(request: { readonly supplierOrderId: string; readonly requestId: string; readonly csrPem: string; readonly validityDays: number }): Promise<void>;
 }
 
+/** A supplier's own desk, where it can cancel an order from its side (the embedded CA has one). */
+export interface DeskCapability {
+  /** Cancels the platform's order `orderId` on the supplier's own initiative; reported back as a `cancelled` event. */
+  deskCancel(request: { readonly orderId: string; readonly reason: string }): Promise<void>;
+}
+
+export const hasDesk = (s: Supplier): s is Supplier & DeskCapability => typeof (s as Partial<DeskCapability>).deskCancel === 'function';
 export const canCancel = (s: Supplier): s is Supplier & CancelCapability => typeof (s as Partial<CancelCapability>).cancel === 'function';
 export const canResendApproval = (s: Supplier): s is Supplier & ApprovalCapability => typeof (s as Partial<ApprovalCapability>).resendApproval === 'function';
 export const canTakeDocuments = (s: Supplier): s is Supplier & DocumentsCapability => typeof (s as Partial<DocumentsCapability>).submitDocuments === 'function';

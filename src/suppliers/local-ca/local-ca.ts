@@ -192,6 +192,28 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
   }
 
   /**
+   * The CA's own desk cancels an order (a supplier-side decision, e.g. a compliance finding): like
+   * `cancel`, but the platform is told through a `cancelled` event, which opens a manual refund there.
+   * Cancelling an ended order again changes nothing.
+   */
+  async deskCancel(request: { readonly orderId: string; readonly reason: string }): Promise<void> {
+    const { sql, clock, outbox } = this.#deps;
+    const supplierOrderId = await findSupplierOrderId(sql, request.orderId);
+    if (supplierOrderId === undefined) throw notFound(request.orderId);
+    await sql.transaction(async (tx) => {
+      const order = await findOrder(tx, supplierOrderId, { lock: true });
+      if (order === undefined) throw notFound(supplierOrderId);
+      if (order.state === 'cancelled' || order.state === 'rejected') return;
+      if (order.state === 'issued') throw refused('already_issued', `Order ${supplierOrderId} has its certificate already; it can be revoked, not cancelled.`);
+      const now = clock.now();
+      await setOrderState(tx, supplierOrderId, 'cancelled', request.reason, now);
+      await supersedePendingEmails(tx, supplierOrderId, now);
+      await enqueue(tx, eventEntry(supplierOrderId, { type: 'cancelled', eventId: `${supplierOrderId}.cancelled`, orderId: request.orderId, reason: request.reason }), now);
+    });
+    await outbox.drain();
+  }
+
+  /**
    * Sends every approver of a name still awaiting email approval a new code, in a new round (sequence
    * + 1); all earlier codes stop working and unsent earlier emails are dropped. With `approverEmail`,
    * the names for which that address is a constructed approver address (BR 3.2.2.4.4) move to it first.
