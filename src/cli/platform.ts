@@ -129,7 +129,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     ledger,
     queue,
     webhooks,
-    supplierFor: (order) => service.supplierFor(order),
+    supplierOf: (order) => service.supplierOf(order),
     autoCancelAfterDays: options.autoCancelAfterDays ?? null,
   });
 
@@ -187,7 +187,6 @@ export function createHttpApp(
     cancellation: platform.cancellation,
     webhooks: platform.webhooks,
     jobs: platform.jobAdmin,
-    supplierNames: [...platform.suppliers.keys()],
     rateLimit: options.rateLimit,
     ...(options.devClock !== undefined && { devClock: options.devClock }),
     ...(options.adminToken !== undefined && { adminToken: options.adminToken }),

@@ -42,7 +42,6 @@ export interface AppDeps {
   /** Development only: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
   readonly devClock?: OffsetClock;
   readonly jobs: JobAdmin;
-  readonly supplierNames: readonly string[];
   /** The token of the PGlite lock file, with which the CLI acts beside a running server. */
   readonly adminToken?: string;
   readonly rateLimit: RateLimitConfig | null;
@@ -99,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orderRoutes(api, deps.orders);
     accountRoutes(api, deps);
     fulfilmentRoutes(api, deps);
-    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, suppliers: deps.supplierNames });
+    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, supplierHealth: () => deps.fulfilment.supplierHealth() });
     cancellationRoutes(api, deps);
   });
   return app;

@@ -29,7 +29,7 @@ export class CancellationService {
   readonly #ledger: Ledger;
   readonly #queue: JobQueue;
   readonly #webhooks: Webhooks;
-  readonly #supplierFor: (order: OrderDetails) => Supplier;
+  readonly #supplierOf: (order: OrderDetails) => Promise<Supplier>;
   readonly #autoCancelAfterDays: number | null;
 
   constructor(deps: {
@@ -38,7 +38,7 @@ export class CancellationService {
     ledger: Ledger;
     queue: JobQueue;
     webhooks: Webhooks;
-    supplierFor: (order: OrderDetails) => Supplier;
+    supplierOf: (order: OrderDetails) => Promise<Supplier>;
     /** Days after the window passed at which an uncompleted order is cancelled automatically; null: never (default). */
     autoCancelAfterDays?: number | null;
   }) {
@@ -47,7 +47,7 @@ export class CancellationService {
     this.#ledger = deps.ledger;
     this.#queue = deps.queue;
     this.#webhooks = deps.webhooks;
-    this.#supplierFor = deps.supplierFor;
+    this.#supplierOf = deps.supplierOf;
     this.#autoCancelAfterDays = deps.autoCancelAfterDays ?? null;
   }
 
@@ -119,7 +119,7 @@ export class CancellationService {
     const order = await findOrder(this.#db, null, String(job.payload.orderId));
     const supplierOrder = order && (await f.findSupplierOrder(this.#db, order.id));
     if (!order || !supplierOrder) return;
-    const supplier = this.#supplierFor(order);
+    const supplier = await this.#supplierOf(order);
     let note = `${supplier.name} confirmed the cancellation.`;
     if (!canCancel(supplier)) note = `${supplier.name} takes no cancellations; nothing to tell it.`;
     else {
@@ -231,7 +231,7 @@ export class CancellationService {
   async deskCancel(orderId: string, input: { reason?: unknown }): Promise<void> {
     const order = await findOrder(this.#db, null, orderId);
     if (!order) throw new CertbrokerError('not_found', 'order.not_found', 'No such order.');
-    const supplier = this.#supplierFor(order);
+    const supplier = await this.#supplierOf(order);
     if (!hasDesk(supplier)) throw new CertbrokerError('conflict', 'supplier.unsupported', `${supplier.name} has no desk to cancel orders from.`);
     const reason = typeof input.reason === 'string' && input.reason.trim() !== '' ? input.reason.trim().slice(0, 500) : 'Cancelled by the certificate authority.';
     try {

@@ -25,6 +25,7 @@ import { validateEmail } from '../validation/contacts.js';
 import { encodeContext, encodeInteger, encodeOid, encodeSequence, encodeSet } from '../validation/der.js';
 import type { Checked, DecodedCsr } from '../validation/types.js';
 import type { WebhookEventType, Webhooks } from './webhooks.js';
+import { SupplierCircuits, type SupplierHealth } from './supplier-health.js';
 
 /** The emails of the seed's step 2 (and the hold notice), as the use cases ask for them. */
 export type OrderEmail =
@@ -59,6 +60,8 @@ export class FulfilmentService {
   readonly #queue: JobQueue;
   readonly #suppliers: ReadonlyMap<string, Supplier>;
   readonly #defaultSupplier: string;
+  readonly #chain: readonly string[];
+  readonly #circuits: SupplierCircuits;
   readonly #mail: OrderMail;
   readonly #webhooks: Webhooks;
   readonly #screen: Screen;
@@ -71,6 +74,9 @@ export class FulfilmentService {
     suppliers: ReadonlyMap<string, Supplier>;
     /** The supplier that takes every product unless the catalog names one that is configured. */
     defaultSupplier: string;
+    /** Suppliers in order of preference; a new order goes to the first able one (default: the default supplier alone). */
+    supplierChain?: readonly string[];
+    circuits?: SupplierCircuits;
     mail: OrderMail;
     webhooks: Webhooks;
     screen?: Screen;
@@ -81,11 +87,15 @@ export class FulfilmentService {
     this.#queue = deps.queue;
     this.#suppliers = deps.suppliers;
     this.#defaultSupplier = deps.defaultSupplier;
+    this.#chain = deps.supplierChain ?? [deps.defaultSupplier];
+    this.#circuits = deps.circuits ?? new SupplierCircuits();
     this.#mail = deps.mail;
     this.#webhooks = deps.webhooks;
     this.#screen = deps.screen ?? passAll;
     this.#decodeCsr = deps.decodeCsr;
-    if (!this.#suppliers.has(this.#defaultSupplier)) throw new Error(`The default supplier "${this.#defaultSupplier}" is not configured.`);
+    for (const name of [this.#defaultSupplier, ...this.#chain]) {
+      if (!this.#suppliers.has(name)) throw new Error(`The supplier "${name}" is not configured.`);
+    }
   }
 
   /** Queues the first step after placement, in the placing transaction. */
@@ -118,39 +128,76 @@ export class FulfilmentService {
     });
   }
 
-  /** `supplier.submit`: hands the order to its supplier (idempotent there per order id) and records acceptance. */
+  /**
+   * `supplier.submit`: hands the order to the first able supplier of its chain (idempotent there per
+   * order id) and records acceptance. An order never goes to two suppliers: once one accepted, only that
+   * one is asked again; failover happens only before acceptance, so the seven-day clock is untouched.
+   */
   async submitJob(job: Job): Promise<void> {
     const order = await this.#order(job);
     if (order.status !== 'received') return;
     const reseller = await this.#reseller(order.resellerId);
-    const supplier = this.supplierFor(order);
-    let supplierOrderId = (await f.findSupplierOrder(this.#db, order.id))?.supplierOrderId;
-    if (supplierOrderId === undefined) {
-      try {
-        supplierOrderId = (
-          await supplier.submit({
+    const accepted = await f.findSupplierOrder(this.#db, order.id);
+    const candidates = accepted ? [accepted.supplier] : this.#candidates(order);
+    let lastError: unknown;
+    for (const name of candidates) {
+      const supplier = this.#suppliers.get(name) as Supplier;
+      let supplierOrderId = accepted?.supplierOrderId;
+      if (supplierOrderId === undefined) {
+        try {
+          supplierOrderId = (await supplier.submit(this.#submitRequest(order, reseller))).supplierOrderId;
+          this.#circuits.succeeded(name);
+        } catch (error) {
+          if (error instanceof SupplierError && !error.retryable) {
+            await this.#supplierClosed(order, 'cancelled_by_supplier', `${supplier.name} refused the order: ${error.message}`, supplier.name);
+            return;
+          }
+          this.#circuits.failed(name, (error as Error).message);
+          await appendEvent(this.#db, {
             orderId: order.id,
-            product: order.product,
-            validation: PRODUCTS[order.product].validation,
-            csrPem: order.csrPem,
-            domains: order.domains.map((d) => ({ name: d.name, dcv: d.dcv })),
-            approverEmail: order.approverEmail,
-            adminContact: order.adminContact,
-            organization: order.organization,
-            language: order.language,
-            validityDays: defaultCertificateValidityDays(this.#clock.now()),
-            contactFor: { name: reseller.name, email: reseller.repEmail },
-          })
-        ).supplierOrderId;
-      } catch (error) {
-        if (error instanceof SupplierError && !error.retryable) {
-          await this.#supplierClosed(order, 'cancelled_by_supplier', `${supplier.name} refused the order: ${error.message}`);
-          return;
+            at: this.#clock.now(),
+            type: 'supplier.unavailable',
+            fromStatus: null,
+            toStatus: null,
+            actor: { type: 'system', id: name },
+            note: `${name} could not take the order: ${(error as Error).message}`,
+          });
+          lastError = error;
+          continue;
         }
-        throw error;
       }
+      await this.#accepted(order, supplier, supplierOrderId);
+      return;
     }
-    const acceptedId = supplierOrderId;
+    throw lastError ?? new Error(`no supplier is available for ${order.product}`);
+  }
+
+  /** The suppliers a new order may go to, in order: the product's chain, those whose circuit lets work through. */
+  #candidates(order: OrderDetails): string[] {
+    const preferred = PRODUCTS[order.product].supplier;
+    const chain = this.#suppliers.has(preferred) && !this.#chain.includes(preferred) ? [preferred, ...this.#chain] : [...this.#chain];
+    const able = chain.filter((name) => this.#circuits.available(name));
+    // When every supplier is down, try them all anyway rather than none: a probe is better than a stall.
+    return able.length > 0 ? able : chain;
+  }
+
+  #submitRequest(order: OrderDetails, reseller: Reseller) {
+    return {
+      orderId: order.id,
+      product: order.product,
+      validation: PRODUCTS[order.product].validation,
+      csrPem: order.csrPem,
+      domains: order.domains.map((d) => ({ name: d.name, dcv: d.dcv })),
+      approverEmail: order.approverEmail,
+      adminContact: order.adminContact,
+      organization: order.organization,
+      language: order.language,
+      validityDays: defaultCertificateValidityDays(this.#clock.now()),
+      contactFor: { name: reseller.name, email: reseller.repEmail },
+    };
+  }
+
+  async #accepted(order: OrderDetails, supplier: Supplier, acceptedId: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const now = this.#clock.now();
       await f.recordSupplierOrder(trx, { orderId: order.id, supplier: supplier.name, supplierOrderId: acceptedId, at: now });
@@ -167,7 +214,7 @@ export class FulfilmentService {
         data: { supplier: supplier.name, supplierOrderId: acceptedId },
       });
       if (!released) return;
-      await this.#notify(trx, order, 'order.released', { releasedAt: now.toISOString() });
+      await this.#notify(trx, order, 'order.released', { releasedAt: now.toISOString(), supplier: supplier.name });
       await f.transitionOrder(trx, {
         orderId: order.id,
         from: ['released'],
@@ -181,6 +228,11 @@ export class FulfilmentService {
     });
   }
 
+  /** Health of every configured supplier, as this process sees it. */
+  supplierHealth(): SupplierHealth[] {
+    return [...this.#suppliers.keys()].map((name) => this.#circuits.health(name));
+  }
+
   /** The sink a supplier reports through: an event is durable once this returns (a job, deduplicated by event id). */
   async recordSupplierEvent(event: SupplierEvent): Promise<void> {
     await this.#queue.enqueue(this.#db, { name: 'supplier.event', payload: { event: JSON.parse(JSON.stringify(event)) as Record<string, unknown> }, dedupeKey: `supplier.event:${event.eventId}` });
@@ -191,9 +243,10 @@ export class FulfilmentService {
     const event = job.payload.event as SupplierEvent;
     const order = await findOrder(this.#db, null, event.orderId);
     if (!order) throw new PermanentJobError(`supplier event for unknown order ${event.orderId}`);
+    const supplierName = (await this.supplierOf(order)).name;
     switch (event.type) {
       case 'issued':
-        return this.#issued(order, event.requestId, event.certificate);
+        return this.#issued(order, event.requestId, event.certificate, supplierName);
       case 'validation_started':
       case 'approval_email_sent':
         await appendEvent(this.#db, {
@@ -202,7 +255,7 @@ export class FulfilmentService {
           type: `supplier.${event.type}`,
           fromStatus: null,
           toStatus: null,
-          actor: { type: 'system', id: this.supplierFor(order).name },
+          actor: { type: 'system', id: supplierName },
           note: event.type === 'approval_email_sent' ? `Approval email sent to ${event.to}.` : event.detail,
         });
         return;
@@ -217,7 +270,7 @@ export class FulfilmentService {
             type: `supplier.${event.type}`,
             fromStatus: null,
             toStatus: null,
-            actor: { type: 'system', id: this.supplierFor(order).name },
+            actor: { type: 'system', id: supplierName },
             note: event.type === 'hold' ? event.reason : 'The supplier released its hold.',
           });
           await this.#notify(trx, order, event.type === 'hold' ? 'order.hold' : 'order.hold_released', { eventId: event.eventId });
@@ -225,7 +278,7 @@ export class FulfilmentService {
         return;
       case 'cancelled':
       case 'rejected':
-        return this.#supplierClosed(order, 'cancelled_by_supplier', event.reason);
+        return this.#supplierClosed(order, 'cancelled_by_supplier', event.reason, supplierName);
     }
   }
 
@@ -234,6 +287,7 @@ export class FulfilmentService {
     const order = await findOrder(this.#db, null, request.orderId);
     if (!order) throw new Error(`approval email for unknown order ${request.orderId}`);
     const reseller = await this.#reseller(order.resellerId);
+    const supplierName = (await this.supplierOf(order)).name;
     await this.#db.transaction().execute(async (trx) => {
       await this.#mail.queue(trx, { template: 'approval', to: request.to, approval: request, order, reseller, sequence: request.sequence });
       await appendEvent(trx, {
@@ -242,7 +296,7 @@ export class FulfilmentService {
         type: 'approval_email.queued',
         fromStatus: null,
         toStatus: null,
-        actor: { type: 'system', id: this.supplierFor(order).name },
+        actor: { type: 'system', id: supplierName },
         note: `Approval email to ${request.to}${request.sequence > 0 ? ` (resend ${request.sequence})` : ''}.`,
       });
       await this.#notify(trx, order, 'order.approval_email_sent', { to: request.to, sequence: request.sequence }, `approval:${request.to}:${request.sequence}`);
@@ -268,7 +322,7 @@ export class FulfilmentService {
         }
       }
     }
-    const supplier = this.supplierFor(order);
+    const supplier = await this.supplierOf(order);
     if (!canResendApproval(supplier)) throw new CertbrokerError('conflict', 'supplier.unsupported', `${supplier.name} does not support resending approval emails.`);
     const supplierOrder = await f.findSupplierOrder(this.#db, order.id);
     if (!supplierOrder) throw new CertbrokerError('conflict', 'order.not_submitted', 'The order has not reached its supplier yet.');
@@ -299,7 +353,7 @@ export class FulfilmentService {
         { path: 'csr', code: 'csr.names_differ', message: `A reissue keeps the order's names (${names.join(', ')}); the CSR asks for ${csrNames.join(', ')}.` },
       ]);
     }
-    const supplier = this.supplierFor(order);
+    const supplier = await this.supplierOf(order);
     if (!canReissue(supplier)) throw new CertbrokerError('conflict', 'supplier.unsupported', `${supplier.name} does not support reissues.`);
     const requestId = newId('crq');
     await this.#db.transaction().execute(async (trx) => {
@@ -316,7 +370,7 @@ export class FulfilmentService {
     const requestId = String(job.payload.requestId);
     const request = await f.findCertificateRequest(this.#db, requestId);
     if (!request || request.status !== 'pending') return;
-    const supplier = this.supplierFor(order);
+    const supplier = await this.supplierOf(order);
     const supplierOrder = await f.findSupplierOrder(this.#db, order.id);
     if (!supplierOrder || !canReissue(supplier)) throw new PermanentJobError(`order ${order.id} cannot be reissued at ${supplier.name}`);
     await supplier.reissue({ supplierOrderId: supplierOrder.supplierOrderId, requestId, csrPem: String(job.payload.csrPem), validityDays: defaultCertificateValidityDays(this.#clock.now()) });
@@ -345,13 +399,14 @@ export class FulfilmentService {
     }
   }
 
-  /** The supplier of an order: the catalog's choice when configured, otherwise the default. */
-  supplierFor(order: { product: keyof typeof PRODUCTS }): Supplier {
-    const named = this.#suppliers.get(PRODUCTS[order.product].supplier);
-    return named ?? (this.#suppliers.get(this.#defaultSupplier) as Supplier);
+  /** The supplier of an order: the one that accepted it, else the first of its chain. */
+  async supplierOf(order: OrderDetails): Promise<Supplier> {
+    const accepted = await f.findSupplierOrder(this.#db, order.id);
+    const name = accepted?.supplier ?? this.#candidates(order)[0] ?? this.#defaultSupplier;
+    return (this.#suppliers.get(name) ?? this.#suppliers.get(this.#defaultSupplier)) as Supplier;
   }
 
-  async #issued(order: OrderDetails, supplierRequestId: string, certificate: IssuedCertificate): Promise<void> {
+  async #issued(order: OrderDetails, supplierRequestId: string, certificate: IssuedCertificate, supplierName: string): Promise<void> {
     const requestId = supplierRequestId === 'initial' ? f.initialRequestId(order.id) : supplierRequestId;
     const request = await f.findCertificateRequest(this.#db, requestId);
     if (!request || request.orderId !== order.id) throw new PermanentJobError(`certificate for unknown request ${requestId} of ${order.id}`);
@@ -377,7 +432,7 @@ export class FulfilmentService {
           from: ['released', 'awaiting_validation'],
           to: 'issued',
           at: now,
-          actor: { type: 'system', id: this.supplierFor(order).name },
+          actor: { type: 'system', id: supplierName },
           type: 'order.issued',
           note: `Certificate ${certificate.serialNumber} issued.`,
         });
@@ -397,14 +452,14 @@ export class FulfilmentService {
     });
   }
 
-  async #supplierClosed(order: OrderDetails, to: 'cancelled_by_supplier', reason: string): Promise<void> {
+  async #supplierClosed(order: OrderDetails, to: 'cancelled_by_supplier', reason: string, supplierName: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const moved = await f.transitionOrder(trx, {
         orderId: order.id,
         from: ['received', 'on_hold', 'released', 'awaiting_validation'],
         to,
         at: this.#clock.now(),
-        actor: { type: 'system', id: this.supplierFor(order).name },
+        actor: { type: 'system', id: supplierName },
         type: 'order.cancelled_by_supplier',
         note: reason,
       });

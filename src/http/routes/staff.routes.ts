@@ -4,6 +4,7 @@ import type { AccountsService } from '../../accounts/accounts.service.js';
 import { staffOf } from '../auth.js';
 import { CertbrokerError } from '../../domain/errors.js';
 import type { JobAdmin } from '../../jobs/queue.js';
+import type { SupplierHealth } from '../../orders/supplier-health.js';
 import type { Db } from '../../store/database.js';
 import { listMessages } from '../../store/messages.repository.js';
 import { decodeIdCursor, pageLimit, paginate } from '../pagination.js';
@@ -14,7 +15,7 @@ const secured = [{ apiKey: [] }];
 const idOf = (params: unknown) => (params as { id: string }).id;
 
 /** Staff routes for reseller management (issue 2); holds, refunds and messages join them later. */
-export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsService; db: Db; jobs: JobAdmin; suppliers: readonly string[] }): void {
+export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsService; db: Db; jobs: JobAdmin; supplierHealth: () => readonly SupplierHealth[] }): void {
   const { accounts, db, jobs } = deps;
 
   app.get('/v1/staff/messages', {
@@ -76,10 +77,15 @@ export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsServ
   });
 
   app.get('/v1/staff/suppliers', {
-    schema: { tags: ['staff'], summary: 'Configured suppliers and the state of the queue that feeds them', security: secured },
+    schema: {
+      tags: ['staff'],
+      summary: 'Supplier health and the state of the queue that feeds them',
+      description: 'Per supplier: up, down (its circuit is open: new orders go to the next one) or probing, with the last error.',
+      security: secured,
+    },
     handler: async (request) => {
       staffOf(request);
-      return { data: deps.suppliers.map((name) => ({ name })), jobs: await jobs.counts() };
+      return { data: deps.supplierHealth(), jobs: await jobs.counts() };
     },
   });
 
