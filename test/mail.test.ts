@@ -68,6 +68,7 @@ function templateData(domain = 'shop.example'): TemplateData {
     },
     fulfilment: { orderId: 'ord_test', domains: [domain], ...certificate },
     'hold-notice': { orderId: 'ord_test', domains: [domain] },
+    'reseller-notice': { kind: 'refund-declined', orderId: 'ord_test', domains: [domain], amount: '9.00 EUR', note: 'Refunded by bank transfer' },
   };
 }
 
@@ -261,6 +262,57 @@ describe('composed messages', () => {
           expect(surface.toLowerCase()).not.toContain(PLATFORM_NAME);
           expect(surface.toLowerCase()).not.toContain('portal.certbroker.example');
         }
+      }
+    }
+  });
+
+  it('carry, in every template and language, with hostile data, no link to the platform, no platform name, no injected header, and a valid signature', async () => {
+    const evil = '"\r\nBcc: victim@evil.example\r\nX-Injected: 1';
+    const domain = `<img src=x onerror=alert(1)>.example${evil}`;
+    const data = templateData(domain);
+    const hostile: TemplateData = {
+      'order-confirmation': {
+        ...data['order-confirmation'],
+        orderId: `ord_x${evil}`,
+        recipientName: `Eve <script>alert(1)</script>${evil}`,
+        approverEmail: `admin@shop.example${evil}`,
+        reseller: {
+          name: `Hosting${evil}`,
+          branding: {
+            displayName: `<b>Hosting</b>${evil}`,
+            signature: '</p><a href="https://phish.example">click</a>\u0000\u202e',
+            primaryColor: 'red;background:url(https://track.example/p.gif)',
+            accentColor: '"><script>',
+            website: 'javascript:alert(1)',
+            supportEmail: 'a@b.example"><script>',
+            supportPhone: `+49${evil}`,
+            logo: 'data:image/png;base64,PHNjcmlwdD4=',
+          },
+        },
+      },
+      approval: { ...data.approval, approvalCode: `<b>K7Q2</b>${evil}` },
+      fulfilment: { ...data.fulfilment, orderId: `ord_x${evil}` },
+      'hold-notice': { ...data['hold-notice'], orderId: `ord_x${evil}` },
+      'reseller-notice': { ...data['reseller-notice'], orderId: `ord_x${evil}`, note: `<script>alert(1)</script>${evil}`, amount: `9.00 EUR${evil}` },
+    };
+    const platformHost = new URL(PUBLIC_BASE_URL).host;
+    for (const template of TEMPLATE_NAMES) {
+      for (const language of LANGUAGES) {
+        const where = `${template}/${language}`;
+        const { email, message, parsed } = await compose(template, language, hostile);
+        const links = hrefs(email.html);
+        expect(links.filter((href) => href.toLowerCase().includes(platformHost) || !/^(?:https:|mailto:)/.test(href)), where).toEqual([]);
+        for (const surface of [message.raw, email.text, email.html, email.subject, email.senderName, parsed.text ?? '', String(parsed.html), JSON.stringify([...parsed.headers])]) {
+          expect(surface.toLowerCase(), where).not.toContain(PLATFORM_NAME);
+          expect(surface.toLowerCase(), where).not.toContain(platformHost);
+        }
+        expect(email.html, where).not.toMatch(/<script|<img src=x|javascript:|track\.example/i);
+        const names = headerFields(message.raw).map(([name]) => name);
+        expect(names, where).not.toContain('bcc');
+        expect(names, where).not.toContain('x-injected');
+        for (const single of ['from', 'to', 'subject', 'reply-to', 'message-id', 'dkim-signature']) expect(names.filter((n) => n === single), `${where} ${single}`).toHaveLength(1);
+        expect(parsed.bcc, where).toBeUndefined();
+        expect((await verifyDkim(message.raw))?.status.result, where).toBe('pass');
       }
     }
   });

@@ -20,6 +20,9 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** Port of the embedded SMTP sink (0: any free port), used when SMTP_URL is unset. */
   readonly smtpSinkPort: number;
+  /** Replies to customer emails (0: no listener in this process). */
+  readonly inboundSmtpPort: number;
+  readonly inboundSmtpHost: string;
   /** The embedded CA's own validation site. */
   readonly dcvPort: number;
   readonly dcvPublicUrl: string | undefined;
@@ -82,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL || undefined,
     smtpSinkPort: integer(env, 'SMTP_SINK_PORT', 2526, 0, 65535),
     dcvPort: integer(env, 'DCV_PORT', 8081, 0, 65535),
+    inboundSmtpPort: integer(env, 'INBOUND_SMTP_PORT', 2525, 0, 65535),
+    inboundSmtpHost: env.INBOUND_SMTP_HOST || '127.0.0.1',
     dcvPublicUrl: env.DCV_PUBLIC_URL || undefined,
     defaultSupplier: env.SUPPLIER || 'local-ca',
     webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === undefined || env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '' ? undefined : env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '1',

@@ -88,6 +88,7 @@ async function announce(platform: Platform, config: Config, base: string, runtim
   out(`API       ${base}/v1`);
   out(`API docs  ${base}/docs`);
   out(`CA site   ${config.dcvPublicUrl ?? `http://127.0.0.1:${config.dcvPort}`} (the embedded CA's own validation site)`);
+  if (runtime.inbound) out(`Replies   inbound SMTP on ${config.inboundSmtpHost}:${runtime.inbound.port} (for ${config.mailDomain})`);
   out(`Mail      ${runtime.sink ? `embedded SMTP sink on 127.0.0.1:${runtime.sink.port}; read sent mail with GET /v1/staff/messages` : `relayed to ${config.smtpUrl}`}`);
   if (!existsSync(file)) {
     const { reseller, apiKey } = await platform.accounts.createReseller({ name: 'Demo Hosting', repEmail: 'rep@example.net', currency: 'EUR' });

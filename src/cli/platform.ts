@@ -9,6 +9,8 @@ import type { MailTransport } from '../mail/transport.js';
 import { platformTraces } from '../mail/white-label.js';
 import { FulfilmentService } from '../orders/fulfilment.service.js';
 import { CancellationService } from '../orders/cancellation.service.js';
+import { HoldsService } from '../orders/holds.service.js';
+import type { FraudConfig } from '../fraud/types.js';
 import { outboxOrderMail } from '../orders/order-mail.js';
 import { OrdersService } from '../orders/orders.service.js';
 import { PriceBook } from '../orders/pricing.js';
@@ -40,6 +42,8 @@ export interface PlatformOptions {
   readonly localCa: { readonly encryptionKey: Buffer; readonly dcvPort: number; readonly dcvPublicUrl?: string };
   readonly defaultSupplier?: string;
   readonly webhooksAllowPrivateTargets: boolean;
+  /** The fraud screen's thresholds and lists; the defaults of `fraud/` when absent. */
+  readonly fraud?: FraudConfig;
   /** Days after the completion window passed at which orders are cancelled automatically; null (default): never. */
   readonly autoCancelAfterDays?: number | null;
   /** Job options (tests shorten the backoff and the attempts). */
@@ -55,6 +59,7 @@ export interface Platform {
   readonly orders: OrdersService;
   readonly fulfilment: FulfilmentService;
   readonly cancellation: CancellationService;
+  readonly holds: HoldsService;
   readonly webhooks: Webhooks;
   readonly outbox: MailOutbox;
   readonly queue: JobQueue;
@@ -112,15 +117,19 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     },
   );
   const suppliers = new Map<string, Supplier>([[localCa.name, localCa]]);
+  const orderMail = outboxOrderMail(outbox);
+  const holds = new HoldsService({ db, clock, ledger, queue, webhooks, ...(options.fraud !== undefined && { config: options.fraud }) });
   fulfilment = new FulfilmentService({
     db,
     clock,
     queue,
     suppliers,
     defaultSupplier: options.defaultSupplier ?? 'local-ca',
-    mail: outboxOrderMail(outbox),
+    mail: orderMail,
     webhooks,
     decodeCsr,
+    screen: holds.screen,
+    releasedFromHold: (orderId) => holds.released(orderId),
   });
   const service = fulfilment;
   const cancellation = new CancellationService({
@@ -130,6 +139,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     queue,
     webhooks,
     supplierOf: (order) => service.supplierOf(order),
+    mail: orderMail,
     autoCancelAfterDays: options.autoCancelAfterDays ?? null,
   });
 
@@ -159,6 +169,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     orders: new OrdersService({ db, clock, ledger, priceBook, decodeCsr, afterPlacement: (trx, orderId) => service.afterPlacement(trx, orderId) }),
     fulfilment: service,
     cancellation,
+    holds,
     webhooks,
     outbox,
     queue,
@@ -185,6 +196,7 @@ export function createHttpApp(
     ledger: platform.ledger,
     fulfilment: platform.fulfilment,
     cancellation: platform.cancellation,
+    holds: platform.holds,
     webhooks: platform.webhooks,
     jobs: platform.jobAdmin,
     rateLimit: options.rateLimit,

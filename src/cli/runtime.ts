@@ -1,6 +1,8 @@
 import { OffsetClock, systemClock } from '../domain/clock.js';
 import { Scheduler } from '../jobs/queue.js';
 import { startSmtpSink, type SmtpSink } from '../mail/sink.js';
+import { startInboundSmtp, type InboundSmtp } from '../mail/inbound.js';
+import { inboundReplies } from '../orders/inbound-replies.js';
 import { createSmtpTransport, type MailTransport } from '../mail/transport.js';
 import { openStore, type Store } from '../store/database.js';
 import type { Config } from './config.js';
@@ -15,6 +17,8 @@ export type Role = 'start' | 'serve' | 'worker' | 'admin';
 
 export interface Runtime {
   readonly platform: Platform;
+  /** The inbound SMTP listener for replies, in the processes that serve (start, serve). */
+  readonly inbound: InboundSmtp | undefined;
   /** The movable development clock, when CERTBROKER_DEV_CLOCK=1. */
   readonly devClock: OffsetClock | undefined;
   /** The embedded SMTP sink, when this process delivers mail and no SMTP_URL is set. */
@@ -60,6 +64,20 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
       jobs: { leaseMs: config.jobLeaseMs },
       autoCancelAfterDays: config.autoCancelAfterDays,
     });
+    // Replies are taken where the API is served; delivery of the forwards is the workers' job.
+    const serves = role === 'start' || role === 'serve';
+    const replies = inboundReplies({ db: store.db, clock: devClock ?? systemClock, outbox: platform.outbox });
+    const inbound =
+      serves && config.inboundSmtpPort !== 0
+        ? await startInboundSmtp({
+            port: config.inboundSmtpPort,
+            host: config.inboundSmtpHost,
+            mailDomain: config.mailDomain,
+            replyKey: Buffer.from(secrets.replySigningKey, 'base64'),
+            resolve: replies.resolve,
+            accept: replies.accept,
+          })
+        : undefined;
     const scheduler = new Scheduler({ queue: platform.queue, db: store.db, clock: devClock ?? systemClock });
     if (delivers) {
       platform.runner.start();
@@ -70,9 +88,11 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
     return {
       platform,
       sink,
+      inbound,
       devClock,
       close: async () => {
         scheduler.stop();
+        await inbound?.close();
         await platform.close();
         await opened.close();
         await sink?.close();

@@ -15,6 +15,8 @@ import { orderRoutes } from './routes/orders.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
 import { fulfilmentRoutes } from './routes/fulfilment.routes.js';
 import { cancellationRoutes } from './routes/cancellation.routes.js';
+import { holdsRoutes } from './routes/holds.routes.js';
+import type { HoldsService } from '../orders/holds.service.js';
 import type { CancellationService } from '../orders/cancellation.service.js';
 import type { OffsetClock } from '../domain/clock.js';
 import type { FulfilmentService } from '../orders/fulfilment.service.js';
@@ -38,6 +40,7 @@ export interface AppDeps {
   readonly ledger: Ledger;
   readonly fulfilment: FulfilmentService;
   readonly cancellation: CancellationService;
+  readonly holds: HoldsService;
   readonly webhooks: Webhooks;
   /** Development only: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
   readonly devClock?: OffsetClock;
@@ -100,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     fulfilmentRoutes(api, deps);
     staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, supplierHealth: () => deps.fulfilment.supplierHealth() });
     cancellationRoutes(api, deps);
+    holdsRoutes(api, deps.holds);
   });
   return app;
 }

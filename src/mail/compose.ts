@@ -8,9 +8,11 @@ import type { RenderedEmail } from './templates/index.js';
 
 /**
  * Turns a rendered email into the final RFC 5322 message, DKIM-signed, exactly as it will be sent and
- * kept in the outbox. Every header is set here and nowhere else: nothing names a program or the
+ * kept in the outbox. Every header is set here (a forward adds its loop and threading fields through
+ * `extraHeaders`) and nowhere else: nothing names a program or the
  * platform (no X-Mailer, no User-Agent), and the domain in From, Reply-To, Message-ID and the DKIM
- * signature is the private mail domain.
+ * signature is the private mail domain (Reply-To excepted on a forwarded reply, where it is the
+ * customer's own address).
  */
 
 /** The mail identity a message is composed with (a subset of `MailConfig`). */
@@ -31,6 +33,17 @@ export interface ComposeRequest {
   /** The Date header, from the injected clock. */
   readonly date: Date;
   readonly email: RenderedEmail;
+  /**
+   * Where replies go. Default: the order's signed reply address, so that a customer's answer reaches
+   * the inbound listener. A forwarded reply names the customer instead, so the representative's
+   * answer goes straight back to them.
+   */
+  readonly replyTo?: { readonly name: string; readonly address: string };
+  /**
+   * More header fields (loop detection, threading), set by this package only and never from raw
+   * input; they are signed with the rest.
+   */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
 }
 
 /** A finished message, ready to be kept and sent as is. */
@@ -58,9 +71,14 @@ export function bounceAddress(mailDomain: string): string {
  */
 const PLAIN_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
+/** Whether `address` is one plain address (no display name, list, group, comment or line break). */
+export function isPlainAddress(address: string): boolean {
+  return address.length <= 254 && PLAIN_ADDRESS.test(address);
+}
+
 /** Checks a recipient address; throws a TypeError for anything but one plain address. */
 export function assertPlainAddress(address: string): void {
-  if (address.length > 254 || !PLAIN_ADDRESS.test(address)) throw new TypeError('recipient must be one plain email address');
+  if (!isPlainAddress(address)) throw new TypeError('recipient must be one plain email address');
 }
 
 /**
@@ -81,6 +99,8 @@ async function collect(stream: Readable): Promise<Buffer> {
 /** Builds and DKIM-signs the message for one recipient. */
 export async function composeMessage(request: ComposeRequest, identity: MailIdentity): Promise<ComposedMessage> {
   assertPlainAddress(request.to);
+  if (request.replyTo) assertPlainAddress(request.replyTo.address);
+  const extraHeaders = request.extraHeaders ?? {};
   const domain = identity.mailDomain;
   const messageId = `<${request.outboxId}@${domain}>`;
   const envelope = { from: bounceAddress(domain), to: request.to };
@@ -88,7 +108,9 @@ export async function composeMessage(request: ComposeRequest, identity: MailIden
     // The display name is reduced to one clean line here as well: a template is data too.
     from: { name: headerValue(request.email.senderName, 100), address: senderAddress(domain) },
     to: request.to,
-    replyTo: replyAddress(request.orderId, identity.replyKey, domain),
+    replyTo: request.replyTo
+      ? { name: headerValue(request.replyTo.name, 100), address: request.replyTo.address }
+      : replyAddress(request.orderId, identity.replyKey, domain),
     subject: headerValue(request.email.subject),
     messageId,
     date: request.date,
@@ -96,6 +118,7 @@ export async function composeMessage(request: ComposeRequest, identity: MailIden
       // RFC 3834 5: automatic messages say so, so that vacation responders do not answer them.
       'Auto-Submitted': 'auto-generated',
       'Content-Language': request.language,
+      ...extraHeaders,
     },
     text: request.email.text,
     html: request.email.html,
@@ -119,7 +142,7 @@ export async function composeMessage(request: ComposeRequest, identity: MailIden
     domainName: domain,
     keySelector: identity.dkim.selector,
     privateKey: identity.dkim.privateKeyPem,
-    headerFieldNames: SIGNED_HEADERS,
+    headerFieldNames: [SIGNED_HEADERS, ...Object.keys(extraHeaders)].join(':'),
   });
   const signed = await collect(signer.sign(unsigned));
   const raw = signed.toString('latin1');

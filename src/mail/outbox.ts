@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../domain/clock.js';
 import type { Language } from '../domain/order.js';
 import type { Db, Executor } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import { listMessages, type OutboxMessage } from '../store/messages.repository.js';
-import { assertPlainAddress, bounceAddress, composeMessage } from './compose.js';
+import { assertPlainAddress, bounceAddress, composeMessage, type ComposedMessage } from './compose.js';
 import { checkMailConfig, type MailConfig } from './config.js';
+import { forwardHeaders, GUARD_STAND_INS, renderReplyForward, REPLY_FORWARD, type ReplyForward } from './forward.js';
 import { renderEmail, type TemplateData, type TemplateName } from './templates/index.js';
 import type { MailTransport } from './transport.js';
 import { assertWhiteLabel, platformTraces } from './white-label.js';
@@ -63,16 +65,22 @@ export interface EnqueuedEmail {
 /** `pending` until delivered or given up on; the database check constraint has the same list. */
 export type { OutboxMessage } from '../store/messages.repository.js';
 
+function checkSequence(sequence = 0): number {
+  if (!Number.isSafeInteger(sequence) || sequence < 0) throw new TypeError('sequence must be a non-negative integer');
+  return sequence;
+}
+
 function errorText(error: unknown): string {
   return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2000);
 }
 
 /**
- * Every customer email goes through here (DESIGN.md Emails). `enqueue` renders, composes and signs the
- * message inside the caller's transaction and keeps it with a delivery job, so the state change that
+ * Every email goes through here (DESIGN.md Emails): the customer emails, and the forwards of customers'
+ * replies to resellers' representatives. `enqueue` (and `enqueueForward`) renders, composes and signs
+ * the message inside the caller's transaction and keeps it with a delivery job, so the state change that
  * causes an email and the email commit together. `deliver` sends the kept bytes unchanged, as often as
  * the queue asks, and never a second message for one logical email: one row per (order, template,
- * recipient, sequence), one fixed Message-ID.
+ * recipient, sequence), or per (order, customer's reply, sequence) for a forward, one fixed Message-ID.
  */
 export class MailOutbox {
   readonly #db: Db;
@@ -106,19 +114,93 @@ export class MailOutbox {
   async enqueue(trx: Executor, email: OutboxEmail): Promise<EnqueuedEmail> {
     if (!trx.isTransaction) return trx.transaction().execute((own) => this.enqueue(own, email));
     assertPlainAddress(email.to);
-    const sequence = email.sequence ?? 0;
-    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new TypeError('sequence must be a non-negative integer');
-    const dedupeKey = `${email.template}:${email.orderId}:${email.to.toLowerCase()}:${sequence}`;
+    const sequence = checkSequence(email.sequence);
+    return this.#keep(trx, {
+      dedupeKey: `${email.template}:${email.orderId}:${email.to.toLowerCase()}:${sequence}`,
+      orderId: email.orderId,
+      resellerId: email.resellerId,
+      template: email.template,
+      to: email.to,
+      build: async (id, date) => {
+        // The union is correlated (template ↔ data), which TypeScript cannot follow through a call.
+        const rendered = renderEmail(email.template as TemplateName, email.data as TemplateData[TemplateName], email.language);
+        const message = await composeMessage({ outboxId: id, orderId: email.orderId, to: email.to, language: email.language, date, email: rendered }, this.#config);
+        assertWhiteLabel(email.template, message.raw, rendered, this.#traces);
+        return { message, subject: rendered.subject };
+      },
+    });
+  }
+
+  /**
+   * Adds the forward of a customer's reply to the reseller's representative (DESIGN.md Emails) and its
+   * delivery job, like {@link enqueue}: from our domain, Reply-To the customer, the customer's text and
+   * files unchanged, DKIM-signed, with a loop-detection header. One forward per order and reply: an
+   * SMTP retry of the same reply (same Message-ID, or the same bytes when it has none) returns the
+   * first forward and adds nothing.
+   *
+   * The white-label guard checks our parts only (the note, the headers, the identity), on the forward
+   * composed around stand-ins for the customer's content: a reply in which the customer names the
+   * platform is still forwarded. Throws `WhiteLabelError` if our parts would carry the platform's name
+   * or website, and a TypeError when `to` or the customer's address is not one plain address.
+   */
+  async enqueueForward(trx: Executor, forward: ReplyForward): Promise<EnqueuedEmail> {
+    if (!trx.isTransaction) return trx.transaction().execute((own) => this.enqueueForward(own, forward));
+    assertPlainAddress(forward.to);
+    assertPlainAddress(forward.customer.address);
+    const sequence = checkSequence(forward.sequence);
+    const { original } = forward;
+    // Hashed: a Message-ID may be up to 998 characters long, and the raw bytes stand in when there is none.
+    const reply =
+      original.messageId !== null
+        ? createHash('sha256').update(`id\0${original.messageId}`).digest('hex')
+        : createHash('sha256').update('raw\0').update(original.raw).digest('hex');
+    return this.#keep(trx, {
+      dedupeKey: `${REPLY_FORWARD}:${forward.orderId}:${reply}:${sequence}`,
+      orderId: forward.orderId,
+      resellerId: forward.resellerId,
+      template: REPLY_FORWARD,
+      to: forward.to,
+      build: async (id, date) => {
+        const compose = async (parts: Pick<ReplyForward, 'to' | 'customer' | 'original'>) => {
+          const rendered = renderReplyForward({ orderId: forward.orderId, customer: parts.customer, original: parts.original }, forward.language);
+          const message = await composeMessage(
+            {
+              outboxId: id,
+              orderId: forward.orderId,
+              to: parts.to,
+              language: forward.language,
+              date,
+              email: rendered,
+              replyTo: parts.customer,
+              extraHeaders: forwardHeaders(this.#config.mailDomain, parts.original),
+            },
+            this.#config,
+          );
+          return { rendered, message };
+        };
+        const ours = await compose(GUARD_STAND_INS);
+        assertWhiteLabel(REPLY_FORWARD, ours.message.raw, ours.rendered, this.#traces);
+        const real = await compose(forward);
+        return { message: real.message, subject: real.rendered.subject };
+      },
+    });
+  }
+
+  /**
+   * Keeps one logical email: the first one under `dedupeKey`, or a new row built by `build` with its
+   * delivery job, in `trx`.
+   */
+  async #keep(
+    trx: Executor,
+    email: { dedupeKey: string; orderId: string; resellerId: string | null; template: string; to: string; build: (id: string, date: Date) => Promise<{ message: ComposedMessage; subject: string }> },
+  ): Promise<EnqueuedEmail> {
+    const { dedupeKey } = email;
     const existing = await this.#findByDedupeKey(trx, dedupeKey);
     if (existing) return { ...existing, created: false };
 
     const id = newId('msg');
     const createdAt = this.#clock.now();
-    // The union is correlated (template ↔ data), which TypeScript cannot follow through a call.
-    const rendered = renderEmail(email.template as TemplateName, email.data as TemplateData[TemplateName], email.language);
-    const message = await composeMessage({ outboxId: id, orderId: email.orderId, to: email.to, language: email.language, date: createdAt, email: rendered }, this.#config);
-    assertWhiteLabel(email.template, message.raw, rendered, this.#traces);
-
+    const { message, subject } = await email.build(id, createdAt);
     const inserted = await trx
       .insertInto('mail_outbox')
       .values({
@@ -129,7 +211,7 @@ export class MailOutbox {
         reseller_id: email.resellerId,
         template: email.template,
         recipient: email.to,
-        subject: rendered.subject,
+        subject,
         raw: message.raw,
         status: 'pending',
         created_at: createdAt,

@@ -3,10 +3,15 @@ import { CertbrokerError } from '../domain/errors.js';
 import { cancellableAt, COMPLETION_WINDOW_DAYS, type Actor, type OrderStatus } from '../domain/order.js';
 import type { Job, JobQueue } from '../jobs/queue.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Db, Executor, Tx } from '../store/database.js';
+import type { Db, Executor } from '../store/database.js';
 import * as f from '../store/fulfilment.repository.js';
 import { appendEvent, findOrder, type OrderDetails } from '../store/orders.repository.js';
 import * as refunds from '../store/refunds.repository.js';
+import { refundInFull } from './refund.js';
+import type { OrderMail } from './fulfilment.service.js';
+import type { ResellerNoticeKind } from '../mail/templates/reseller-notice.js';
+import type { Money } from '../domain/money.js';
+import { findReseller } from '../store/accounts.repository.js';
 import { canCancel, hasDesk, type Supplier } from '../suppliers/supplier.js';
 import type { WebhookEventType, Webhooks } from './webhooks.js';
 
@@ -30,6 +35,7 @@ export class CancellationService {
   readonly #queue: JobQueue;
   readonly #webhooks: Webhooks;
   readonly #supplierOf: (order: OrderDetails) => Promise<Supplier>;
+  readonly #mail: OrderMail;
   readonly #autoCancelAfterDays: number | null;
 
   constructor(deps: {
@@ -39,6 +45,7 @@ export class CancellationService {
     queue: JobQueue;
     webhooks: Webhooks;
     supplierOf: (order: OrderDetails) => Promise<Supplier>;
+    mail: OrderMail;
     /** Days after the window passed at which an uncompleted order is cancelled automatically; null: never (default). */
     autoCancelAfterDays?: number | null;
   }) {
@@ -48,6 +55,7 @@ export class CancellationService {
     this.#queue = deps.queue;
     this.#webhooks = deps.webhooks;
     this.#supplierOf = deps.supplierOf;
+    this.#mail = deps.mail;
     this.#autoCancelAfterDays = deps.autoCancelAfterDays ?? null;
   }
 
@@ -82,7 +90,7 @@ export class CancellationService {
       const now = this.#clock.now();
       const moved = await f.transitionOrder(trx, { orderId: order.id, from: [...BEFORE_RELEASE, ...RELEASED], to: 'cancelled', at: now, actor, type: 'order.cancelled', note: reason });
       if (!moved) return 'lost' as const;
-      const refund = await this.#refund(trx, order, actor, 'Automatic full refund of a cancelled order.');
+      const refund = await refundInFull(this.#ledger, trx, order, actor, 'Automatic full refund of a cancelled order.');
       await this.#notify(trx, order, 'order.cancelled', { reason, refund });
       if (order.releasedAt !== null) {
         await this.#queue.enqueue(trx, { name: 'supplier.cancel', payload: { orderId: order.id, reason }, dedupeKey: `supplier.cancel:${order.id}` });
@@ -102,16 +110,6 @@ export class CancellationService {
       await this.#notify(trx, order, 'order.cancel_refused', { status });
     });
     throw new CertbrokerError('conflict', 'order.not_cancellable', `An order that is ${status} cannot be cancelled.`);
-  }
-
-  /** Credits what was debited for the order and not yet refunded; the database refuses any second refund. */
-  async #refund(trx: Tx, order: OrderDetails, actor: Actor, note: string): Promise<{ amount: number; currency: string }> {
-    const money = await refunds.orderMoney(trx, order.id);
-    const amount = money.debited - money.refunded;
-    if (amount > 0) {
-      await this.#ledger.move(trx, { resellerId: order.resellerId, kind: 'refund', amount, currency: order.price.currency, reference: `refund:${order.id}`, orderId: order.id, note, actor });
-    }
-    return { amount, currency: order.price.currency };
   }
 
   /** `supplier.cancel`: tells the supplier, best effort; the outcome goes on the timeline either way. */
@@ -165,6 +163,7 @@ export class CancellationService {
           note: `Not completed within ${COMPLETION_WINDOW_DAYS} days of its release: it may now be cancelled with a full refund.`,
         });
         await this.#notify(trx, order, 'order.cancellable', { cancellableAt: cancellableAt(order.releasedAt)?.toISOString(), refund: order.price });
+        await this.#tellRepresentative(trx, order, 'order-cancellable', order.price, null);
       });
     }
     if (this.#autoCancelAfterDays === null) return;
@@ -212,7 +211,7 @@ export class CancellationService {
       const order = (await findOrder(trx, null, request.orderId)) as OrderDetails;
       const now = this.#clock.now();
       await refunds.decideRefundRequest(trx, id, { status, at: now, by: `${actor.type}:${actor.id}`, note });
-      const refund = status === 'approved' ? await this.#refund(trx, order, actor, `Refund of a supplier cancellation, approved by staff${note ? `: ${note}` : ''}.`) : { amount: 0, currency: request.currency };
+      const refund = status === 'approved' ? await refundInFull(this.#ledger, trx, order, actor, `Refund of a supplier cancellation, approved by staff${note ? `: ${note}` : ''}.`) : { amount: 0, currency: request.currency };
       await appendEvent(trx, {
         orderId: order.id,
         at: now,
@@ -223,6 +222,7 @@ export class CancellationService {
         note: note ?? 'Refund approved.',
       });
       await this.#notify(trx, order, status === 'approved' ? 'order.refund_approved' : 'order.refund_declined', { refund, note });
+      await this.#tellRepresentative(trx, order, status === 'approved' ? 'refund-approved' : 'refund-declined', { amount: request.amount, currency: order.price.currency }, note);
     });
     return (await refunds.findRefundRequest(this.#db, id)) as refunds.RefundRequest;
   }
@@ -239,6 +239,13 @@ export class CancellationService {
     } catch (error) {
       throw new CertbrokerError('conflict', 'supplier.refused', (error as Error).message);
     }
+  }
+
+  /** An email to the reseller's account representative (a webhook alone is easy to miss). */
+  async #tellRepresentative(trx: Executor, order: OrderDetails, kind: ResellerNoticeKind, amount: Money, note: string | null): Promise<void> {
+    const reseller = await findReseller(trx, order.resellerId);
+    if (!reseller) return;
+    await this.#mail.queue(trx, { template: 'reseller-notice', to: reseller.repEmail, order, reseller, sequence: 0, notice: { kind, amount, note } });
   }
 
   async #notify(trx: Executor, order: OrderDetails, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {

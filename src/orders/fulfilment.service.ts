@@ -1,6 +1,8 @@
 import type { Clock } from '../domain/clock.js';
 import { CertbrokerError } from '../domain/errors.js';
 import type { Actor } from '../domain/order.js';
+import type { Money } from '../domain/money.js';
+import type { ResellerNoticeKind } from '../mail/templates/reseller-notice.js';
 import { PRODUCTS } from '../domain/products.js';
 import { defaultCertificateValidityDays } from '../domain/validity.js';
 import type { Job, JobQueue } from '../jobs/queue.js';
@@ -32,7 +34,8 @@ export type OrderEmail =
   | { readonly template: 'order-confirmation'; readonly to: string }
   | { readonly template: 'approval'; readonly to: string; readonly approval: ApprovalEmailRequest }
   | { readonly template: 'fulfilment'; readonly to: string; readonly certificate: IssuedCertificate }
-  | { readonly template: 'hold-notice'; readonly to: string };
+  | { readonly template: 'hold-notice'; readonly to: string }
+  | { readonly template: 'reseller-notice'; readonly to: string; readonly notice: { readonly kind: ResellerNoticeKind; readonly amount: Money; readonly note: string | null } };
 
 /** The mail port of the use cases: queues one logical email in the caller's transaction. */
 export interface OrderMail {
@@ -40,7 +43,7 @@ export interface OrderMail {
 }
 
 /** Decides whether an order may go to a supplier at once. The fraud screen of a later issue plugs in here. */
-export type Screen = (order: OrderDetails) => Promise<{ readonly hold: false } | { readonly hold: true; readonly reasons: readonly string[] }>;
+export type Screen = (order: OrderDetails) => Promise<{ readonly hold: boolean }>;
 
 export const passAll: Screen = async () => ({ hold: false });
 
@@ -65,6 +68,7 @@ export class FulfilmentService {
   readonly #mail: OrderMail;
   readonly #webhooks: Webhooks;
   readonly #screen: Screen;
+  readonly #releasedFromHold: (orderId: string) => Promise<boolean>;
   readonly #decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
 
   constructor(deps: {
@@ -80,6 +84,8 @@ export class FulfilmentService {
     mail: OrderMail;
     webhooks: Webhooks;
     screen?: Screen;
+    /** Whether staff released an order the screen held (it then goes on to its supplier). */
+    releasedFromHold?: (orderId: string) => Promise<boolean>;
     decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
   }) {
     this.#db = deps.db;
@@ -92,6 +98,7 @@ export class FulfilmentService {
     this.#mail = deps.mail;
     this.#webhooks = deps.webhooks;
     this.#screen = deps.screen ?? passAll;
+    this.#releasedFromHold = deps.releasedFromHold ?? (async () => false);
     this.#decodeCsr = deps.decodeCsr;
     for (const name of [this.#defaultSupplier, ...this.#chain]) {
       if (!this.#suppliers.has(name)) throw new Error(`The supplier "${name}" is not configured.`);
@@ -111,16 +118,22 @@ export class FulfilmentService {
     const reseller = await this.#reseller(order.resellerId);
     await this.#db.transaction().execute(async (trx) => {
       if (verdict.hold) {
+        const now = this.#clock.now();
         const moved = await f.transitionOrder(trx, {
           orderId: order.id,
           from: ['received'],
           to: 'on_hold',
-          at: this.#clock.now(),
+          at: now,
           actor: SYSTEM,
           type: 'order.on_hold',
-          note: verdict.reasons.join('; '),
+          // The rules that fired are for staff (the hold queue); the reseller's timeline stays neutral.
+          note: 'Held for review before it goes to a supplier.',
         });
-        if (moved) await this.#notify(trx, order, 'order.hold', {});
+        if (!moved) return;
+        await f.setHold(trx, order.id, { by: 'platform', since: now }, now);
+        await this.#notify(trx, order, 'order.hold', { by: 'platform' });
+        await this.#mail.queue(trx, { template: 'order-confirmation', to: order.adminContact.email, order, reseller, sequence: 0 });
+        await this.#holdNotices(trx, order, reseller, 0);
         return;
       }
       await this.#queue.enqueue(trx, { name: 'supplier.submit', payload: { orderId: order.id }, dedupeKey: `supplier.submit:${order.id}` });
@@ -135,7 +148,7 @@ export class FulfilmentService {
    */
   async submitJob(job: Job): Promise<void> {
     const order = await this.#order(job);
-    if (order.status !== 'received') return;
+    if (order.status !== 'received' && !(order.status === 'on_hold' && (await this.#releasedFromHold(order.id)))) return;
     const reseller = await this.#reseller(order.resellerId);
     const accepted = await f.findSupplierOrder(this.#db, order.id);
     const candidates = accepted ? [accepted.supplier] : this.#candidates(order);
@@ -204,7 +217,7 @@ export class FulfilmentService {
       await f.insertCertificateRequest(trx, { id: f.initialRequestId(order.id), orderId: order.id, kind: 'initial', csrPem: order.csrPem, at: now });
       const released = await f.transitionOrder(trx, {
         orderId: order.id,
-        from: ['received'],
+        from: ['received', 'on_hold'],
         to: 'released',
         at: now,
         actor: { type: 'system', id: supplier.name },
@@ -260,7 +273,8 @@ export class FulfilmentService {
         });
         return;
       case 'hold':
-      case 'hold_released':
+      case 'hold_released': {
+        const reseller = await this.#reseller(order.resellerId);
         await this.#db.transaction().execute(async (trx) => {
           const now = this.#clock.now();
           await f.setHold(trx, order.id, event.type === 'hold' ? { by: 'supplier', since: now } : null, now);
@@ -273,9 +287,11 @@ export class FulfilmentService {
             actor: { type: 'system', id: supplierName },
             note: event.type === 'hold' ? event.reason : 'The supplier released its hold.',
           });
-          await this.#notify(trx, order, event.type === 'hold' ? 'order.hold' : 'order.hold_released', { eventId: event.eventId });
+          await this.#notify(trx, order, event.type === 'hold' ? 'order.hold' : 'order.hold_released', { eventId: event.eventId, by: 'supplier' });
+          if (event.type === 'hold') await this.#holdNotices(trx, order, reseller, 1);
         });
         return;
+      }
       case 'cancelled':
       case 'rejected':
         return this.#supplierClosed(order, 'cancelled_by_supplier', event.reason, supplierName);
@@ -447,9 +463,13 @@ export class FulfilmentService {
         await appendEvent(trx, { orderId: order.id, at: now, type: 'certificate.reissued', fromStatus: null, toStatus: null, actor: SYSTEM, note: `Certificate ${certificate.serialNumber} replaces the previous one.` });
         await this.#notify(trx, order, 'order.certificate_reissued', { serialNumber: certificate.serialNumber, requestId }, `reissued:${requestId}`);
       }
-      const recipients = [...new Set([order.adminContact.email.toLowerCase(), ...order.domains.flatMap((d) => (d.dcv.method === 'email' ? [d.dcv.email.toLowerCase()] : [])), order.approverEmail.toLowerCase()])];
-      for (const to of recipients) await this.#mail.queue(trx, { template: 'fulfilment', to, certificate, order, reseller, sequence });
+      for (const to of contactsOf(order)) await this.#mail.queue(trx, { template: 'fulfilment', to, certificate, order, reseller, sequence });
     });
+  }
+
+  /** The neutral hold notice to the administrative and approver contacts (no reason, no platform trace). */
+  async #holdNotices(trx: Executor, order: OrderDetails, reseller: Reseller, sequence: number): Promise<void> {
+    for (const to of contactsOf(order)) await this.#mail.queue(trx, { template: 'hold-notice', to, order, reseller, sequence });
   }
 
   async #supplierClosed(order: OrderDetails, to: 'cancelled_by_supplier', reason: string, supplierName: string): Promise<void> {
@@ -495,6 +515,12 @@ export class FulfilmentService {
     if (!reseller) throw new PermanentJobError(`no reseller ${id}`);
     return reseller;
   }
+}
+
+/** The administrative contact and every approver contact of an order, each once (DESIGN.md Emails). */
+function contactsOf(order: OrderDetails): string[] {
+  const approvers = order.domains.flatMap((d) => (d.dcv.method === 'email' ? [d.dcv.email.toLowerCase()] : []));
+  return [...new Set([order.adminContact.email.toLowerCase(), ...approvers, order.approverEmail.toLowerCase()])];
 }
 
 /** A certs-only PKCS#7 SignedData (RFC 2315 / RFC 5652 "degenerate" form), PEM-armoured, as many servers import it. */

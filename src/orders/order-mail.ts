@@ -1,4 +1,5 @@
-import { brandingOf } from '../accounts/accounts.service.js';
+import { brandingOf, settingsOf } from '../accounts/accounts.service.js';
+import { formatMinor } from '../domain/money.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import type { Executor } from '../store/database.js';
 import type { OrderMail } from './fulfilment.service.js';
@@ -50,6 +51,15 @@ export function outboxOrderMail(outbox: MailOutbox): OrderMail {
           return;
         case 'hold-notice':
           await outbox.enqueue(trx, { ...common, template: 'hold-notice', data: { orderId: order.id, domains } });
+          return;
+        case 'reseller-notice':
+          // To the reseller's account representative, in the reseller's own language.
+          await outbox.enqueue(trx, {
+            ...common,
+            language: settingsOf(reseller).defaultLanguage,
+            template: 'reseller-notice',
+            data: { kind: email.notice.kind, orderId: order.id, domains, amount: `${formatMinor(email.notice.amount.amount)} ${email.notice.amount.currency}`, note: email.notice.note },
+          });
           return;
       }
     },

@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import * as intake from './migrations/2026-11-26-0001-intake.js';
 import * as fulfilment from './migrations/2026-11-27-0002-fulfilment.js';
 import * as cancellation from './migrations/2026-11-27-0003-cancellation.js';
+import * as screening from './migrations/2026-11-27-0004-screening.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26-0001-intake': intake,
   '2026-11-27-0002-fulfilment': fulfilment,
   '2026-11-27-0003-cancellation': cancellation,
+  '2026-11-27-0004-screening': screening,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

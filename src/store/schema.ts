@@ -216,7 +216,20 @@ export interface RefundRequestTable {
   note: string | null;
 }
 
+export interface OrderScreeningTable {
+  order_id: string;
+  score: number;
+  hits: Json<{ rule: string; score: number; reason: string }[]>;
+  held: boolean;
+  screened_at: Timestamp;
+  decision: string | null;
+  decided_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  decided_by: string | null;
+  note: string | null;
+}
+
 export interface Database {
+  order_screenings: OrderScreeningTable;
   refund_requests: RefundRequestTable;
   jobs: JobTable;
   supplier_orders: SupplierOrderTable;

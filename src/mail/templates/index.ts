@@ -3,13 +3,14 @@ import { renderApproval, type ApprovalData } from './approval.js';
 import { renderFulfilment, type FulfilmentData } from './fulfilment.js';
 import { renderHoldNotice, type HoldNoticeData } from './hold-notice.js';
 import { renderOrderConfirmation, type OrderConfirmationData } from './order-confirmation.js';
+import { renderResellerNotice, type ResellerNoticeData } from './reseller-notice.js';
 import type { RenderedEmail } from './types.js';
 
-export type { ApprovalData, FulfilmentData, HoldNoticeData, OrderConfirmationData };
+export type { ApprovalData, FulfilmentData, HoldNoticeData, OrderConfirmationData, ResellerNoticeData };
 export type { EmailAttachment, RenderedEmail } from './types.js';
 
 /** Every customer email there is (DESIGN.md Emails). */
-export const TEMPLATE_NAMES = ['order-confirmation', 'approval', 'fulfilment', 'hold-notice'] as const;
+export const TEMPLATE_NAMES = ['order-confirmation', 'approval', 'fulfilment', 'hold-notice', 'reseller-notice'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** The data each template is rendered from. */
@@ -18,6 +19,7 @@ export interface TemplateData {
   approval: ApprovalData;
   fulfilment: FulfilmentData;
   'hold-notice': HoldNoticeData;
+  'reseller-notice': ResellerNoticeData;
 }
 
 /** One renderer per template: a template added to the list without one does not compile. */
@@ -26,6 +28,7 @@ const RENDERERS: { readonly [T in TemplateName]: (data: TemplateData[T], languag
   approval: renderApproval,
   fulfilment: renderFulfilment,
   'hold-notice': renderHoldNotice,
+  'reseller-notice': renderResellerNotice,
 };
 
 /**
