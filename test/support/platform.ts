@@ -16,7 +16,7 @@ export const TEST_PUBLIC_BASE_URL = 'https://portal.certbroker.test';
 export async function startTestPlatform(
   store: Store,
   clock: Clock,
-  overrides: Partial<Pick<PlatformOptions, 'jobs' | 'webhooksAllowPrivateTargets'>> & { encryptionKey?: Buffer } = {},
+  overrides: Partial<Pick<PlatformOptions, 'jobs' | 'webhooksAllowPrivateTargets' | 'fraud'>> & { encryptionKey?: Buffer } = {},
 ): Promise<{ platform: Platform; sink: SmtpSink; close(): Promise<void> }> {
   const sink = await startSmtpSink({ port: 0 });
   const platform = await createPlatform({
@@ -34,6 +34,7 @@ export async function startTestPlatform(
     localCa: { encryptionKey: overrides.encryptionKey ?? randomBytes(32), dcvPort: 0 },
     webhooksAllowPrivateTargets: overrides.webhooksAllowPrivateTargets ?? true,
     jobs: overrides.jobs ?? { backoffMs: () => 1, maxAttempts: 5 },
+    ...(overrides.fraud !== undefined && { fraud: overrides.fraud }),
   });
   return {
     platform,

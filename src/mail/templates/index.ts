@@ -9,7 +9,7 @@ import type { RenderedEmail } from './types.js';
 export type { ApprovalData, FulfilmentData, HoldNoticeData, OrderConfirmationData, ResellerNoticeData };
 export type { EmailAttachment, RenderedEmail } from './types.js';
 
-/** Every customer email there is (DESIGN.md Emails). */
+/** Every email the platform composes from a template (DESIGN.md Emails): the customer emails and the notice to the reseller. */
 export const TEMPLATE_NAMES = ['order-confirmation', 'approval', 'fulfilment', 'hold-notice', 'reseller-notice'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
