@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { DatabaseConfig } from '../store/database.js';
 import type { RateLimitConfig } from '../http/app.js';
+import { DEFAULT_FRAUD_CONFIG, type FraudConfig } from '../fraud/index.js';
 
 /** The platform's configuration, read once from the environment at start-up, validated, frozen. */
 export interface Config {
@@ -32,6 +33,8 @@ export interface Config {
   readonly webhookAllowPrivateTargets: boolean | undefined;
   /** Days after the completion window at which uncompleted orders are cancelled automatically; null: never. */
   readonly autoCancelAfterDays: number | null;
+  /** The fraud screen's settings; defaults from `fraud/` for anything not set. */
+  readonly fraud: FraudConfig;
   /** Development: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
   readonly devClock: boolean;
   /** How long a claimed job is a runner's before another may take it over (a runner that died). */
@@ -66,6 +69,28 @@ function hostname(env: NodeJS.ProcessEnv, name: string, fallback: string): strin
   return value;
 }
 
+function list(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '').split(',').map((v) => v.trim().toLowerCase()).filter((v) => v !== '');
+}
+
+/** FRAUD_HOLD_THRESHOLD, FRAUD_BRANDS (added to the defaults), FRAUD_SANCTIONED_COUNTRIES (replaces them), FRAUD_RESELLER_ORDERS_PER_HOUR/DAY. */
+function fraudConfig(env: NodeJS.ProcessEnv): FraudConfig {
+  const d = DEFAULT_FRAUD_CONFIG;
+  const sanctioned = list(env, 'FRAUD_SANCTIONED_COUNTRIES').map((c) => c.toUpperCase());
+  if (sanctioned.some((c) => !/^[A-Z]{2}$/.test(c))) throw new ConfigError('FRAUD_SANCTIONED_COUNTRIES must be a comma-separated list of ISO 3166-1 alpha-2 codes.');
+  return Object.freeze({
+    ...d,
+    holdThreshold: integer(env, 'FRAUD_HOLD_THRESHOLD', d.holdThreshold, 1, 100_000),
+    brands: [...new Set([...d.brands, ...list(env, 'FRAUD_BRANDS')])],
+    sanctionedCountries: sanctioned.length > 0 ? sanctioned : d.sanctionedCountries,
+    velocity: {
+      resellerPerHour: integer(env, 'FRAUD_RESELLER_ORDERS_PER_HOUR', d.velocity.resellerPerHour, 1, 10_000_000),
+      resellerPerDay: integer(env, 'FRAUD_RESELLER_ORDERS_PER_DAY', d.velocity.resellerPerDay, 1, 10_000_000),
+      domainPerDay: d.velocity.domainPerDay,
+    },
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(env.CERTBROKER_DATA_DIR || './data');
   const url = env.DATABASE_URL;
@@ -93,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLeaseMs: integer(env, 'JOB_LEASE_MS', 60_000, 1000, 3_600_000),
     autoCancelAfterDays: env.AUTO_CANCEL_AFTER_DAYS ? integer(env, 'AUTO_CANCEL_AFTER_DAYS', 0, 0, 365) : null,
     devClock: env.CERTBROKER_DEV_CLOCK === '1',
+    fraud: fraudConfig(env),
     secrets: {
       ...(env.CA_KEY_ENCRYPTION_KEY && { caKeyEncryptionKey: env.CA_KEY_ENCRYPTION_KEY }),
       ...(env.DKIM_PRIVATE_KEY && { dkimPrivateKeyPem: env.DKIM_PRIVATE_KEY }),

@@ -63,6 +63,7 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
       webhooksAllowPrivateTargets: config.webhookAllowPrivateTargets ?? role === 'start',
       jobs: { leaseMs: config.jobLeaseMs },
       autoCancelAfterDays: config.autoCancelAfterDays,
+      fraud: config.fraud,
     });
     // Replies are taken where the API is served; delivery of the forwards is the workers' job.
     const serves = role === 'start' || role === 'serve';
