@@ -47,6 +47,9 @@ for (const db of DATABASES) {
       expect(raw).not.toContain(TEST_PUBLIC_BASE_URL);
       expect(raw.toLowerCase()).not.toContain('paypal');
       expect(raw.toLowerCase()).not.toContain('fraud');
+      const confirmation = h.sink.messages().find((m) => m.to[0] === 'eve@customer.example.org' && (m.text ?? '').includes(placed.id) && (m.text ?? '').includes('Next steps'));
+      expect(confirmation?.text).toContain('being reviewed');
+      expect(confirmation?.text).not.toContain('approval email will be sent');
 
       const queue = (await h.call('GET', '/v1/staff/holds', { key: h.staffKey })).json() as { data: { order: { id: string }; rules: { rule: string; reason: string }[]; reseller: { ordersByStatus: Record<string, number> } }[] };
       const entry = queue.data.find((d) => d.order.id === placed.id);

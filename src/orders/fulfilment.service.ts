@@ -132,8 +132,10 @@ export class FulfilmentService {
         if (!moved) return;
         await f.setHold(trx, order.id, { by: 'platform', since: now }, now);
         await this.#notify(trx, order, 'order.hold', { by: 'platform' });
-        await this.#mail.queue(trx, { template: 'order-confirmation', to: order.adminContact.email, order, reseller, sequence: 0 });
-        await this.#holdNotices(trx, order, reseller, 0);
+        // The confirmation says the order is under review (no reason), instead of announcing the approval email.
+        const held: OrderDetails = { ...order, status: 'on_hold', hold: { by: 'platform', since: now } };
+        await this.#mail.queue(trx, { template: 'order-confirmation', to: order.adminContact.email, order: held, reseller, sequence: 0 });
+        await this.#holdNotices(trx, held, reseller, 0);
         return;
       }
       await this.#queue.enqueue(trx, { name: 'supplier.submit', payload: { orderId: order.id }, dedupeKey: `supplier.submit:${order.id}` });

@@ -24,6 +24,7 @@ export function outboxOrderMail(outbox: MailOutbox): OrderMail {
               approverEmail: order.domains.some((d) => d.dcv.method === 'email') ? order.approverEmail : null,
               recipientName: `${order.adminContact.firstName} ${order.adminContact.lastName}`,
               reseller: { name: reseller.name, branding: brandingOf(reseller) },
+              onHold: order.hold !== null || order.status === 'on_hold',
             },
           });
           return;

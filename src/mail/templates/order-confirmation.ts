@@ -21,6 +21,8 @@ export interface OrderConfirmationData {
   readonly recipientName?: string;
   /** The reseller whose brand the email carries: its account name and its branding. */
   readonly reseller: { readonly name: string; readonly branding: Branding };
+  /** True when the order is held for review at placement: the next step is a review, not yet the approval (no reason given). */
+  readonly onHold?: boolean;
 }
 
 /** The Content-ID of the inline logo (one image per message, so a fixed id is unique within it). */
@@ -93,6 +95,8 @@ interface Strings {
   /** The sentence about the approval email, split around the approver's address. */
   approval: readonly [before: string, after: string];
   otherValidation: string;
+  /** Said instead of the next step while the order is held for review (neutral, no reason). */
+  underReview: string;
   questions(name: string): string;
   questionsReply: string;
   email: string;
@@ -113,6 +117,7 @@ const STRINGS: Readonly<Record<Language, Strings>> = {
     nextSteps: 'Next steps',
     approval: ['To confirm control of the domains, an approval email will be sent to ', '. Please follow the instructions in it. Once the domains are approved, the certificate is issued and sent to you by email.'],
     otherValidation: 'Control of the domains is verified by the method chosen with the order (DNS or HTTP). Once the verification is complete, the certificate is issued and sent to you by email.',
+    underReview: 'Your order is being reviewed before it is processed further; reviews like this are part of the regular process. You do not need to do anything now; you will hear from us as soon as it continues.',
     questions: (name) => `Questions? ${name} is glad to help:`,
     questionsReply: 'Questions? Simply reply to this email.',
     email: 'Email',
@@ -130,6 +135,7 @@ const STRINGS: Readonly<Record<Language, Strings>> = {
     term: 'Laufzeit',
     nextSteps: 'Nächste Schritte',
     approval: ['Zur Bestätigung der Kontrolle über die Domains wird eine Bestätigungs-E-Mail an ', ' gesendet. Bitte folgen Sie den Anweisungen darin. Sobald die Domains bestätigt sind, wird das Zertifikat ausgestellt und Ihnen per E-Mail zugesandt.'],
+    underReview: 'Ihre Bestellung wird geprüft, bevor sie weiter bearbeitet wird; solche Prüfungen gehören zum regulären Ablauf. Sie müssen jetzt nichts unternehmen; Sie hören von uns, sobald es weitergeht.',
     otherValidation: 'Die Kontrolle über die Domains wird mit der bei der Bestellung gewählten Methode (DNS oder HTTP) geprüft. Nach der Prüfung wird das Zertifikat ausgestellt und Ihnen per E-Mail zugesandt.',
     questions: (name) => `Fragen? ${name} hilft Ihnen gern weiter:`,
     questionsReply: 'Fragen? Antworten Sie einfach auf diese E-Mail.',
@@ -157,8 +163,11 @@ export function renderOrderConfirmation(data: OrderConfirmationData, language: L
   if (brand.website) contacts.push([s.website, html`<a href="${brand.website}" style="color:${theme.accent};">${brand.website}</a>`, brand.website]);
 
   const [approvalBefore, approvalAfter] = s.approval;
-  const nextStep =
-    data.approverEmail === null ? paragraph(s.otherValidation) : paragraph(approvalBefore, html`<strong>${data.approverEmail}</strong>`, approvalAfter);
+  const nextStep = data.onHold
+    ? paragraph(s.underReview)
+    : data.approverEmail === null
+      ? paragraph(s.otherValidation)
+      : paragraph(approvalBefore, html`<strong>${data.approverEmail}</strong>`, approvalAfter);
   const signature = brand.signature ?? brand.name;
 
   const header = brand.logo
@@ -185,7 +194,7 @@ ${textDetails([
     [s.term, term],
   ])}
 ${s.nextSteps}:
-${data.approverEmail === null ? s.otherValidation : `${approvalBefore}${data.approverEmail}${approvalAfter}`}
+${data.onHold ? s.underReview : data.approverEmail === null ? s.otherValidation : `${approvalBefore}${data.approverEmail}${approvalAfter}`}
 
 ${contacts.length > 0 ? text`${s.questions(brand.name)}\n${contacts.map(([label, , value]) => text`${label}: ${value}\n`)}` : text`${s.questionsReply}\n`}
 -- 
