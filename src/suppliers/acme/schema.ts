@@ -1,0 +1,158 @@
+/**
+ * The ACME adapter's own tables, all prefixed `acme_`, reached only through the storage port. The
+ * migrations are additive and named by date; each runs once, recorded in `acme_migrations`, and every
+ * statement is idempotent as well, so a half-applied start simply completes.
+ */
+import { CHALLENGE_TYPES } from './config.js';
+import type { SqlPort } from '../supplier.js';
+
+/**
+ * An order's state at the adapter:
+ * - `awaiting_validation`: the ACME order is `pending`; its authorizations wait for the customer's records;
+ * - `finalizing`: all names are validated; the CSR is sent or the certificate is being fetched;
+ * - `validation_failed`: the ACME order became `invalid` (a challenge failed or an authorization expired);
+ *   a re-check opens the next ACME order;
+ * - `issued`: the certificate passed the compliance checks and was reported;
+ * - `withheld`: the CA returned a certificate that failed the compliance checks: never delivered;
+ * - `rejected`: the CA refused to issue (e.g. the CSR), which no re-check can change;
+ * - `cancelled`: the platform cancelled the order.
+ */
+export const ORDER_STATES = ['awaiting_validation', 'finalizing', 'validation_failed', 'issued', 'withheld', 'rejected', 'cancelled'] as const;
+/** One of {@link ORDER_STATES}. */
+export type OrderState = (typeof ORDER_STATES)[number];
+/** The states the poller works on. */
+export const ACTIVE_STATES: readonly OrderState[] = ['awaiting_validation', 'finalizing'];
+
+/** RFC 8555 7.1.6: the states of an authorization object. */
+export const AUTHORIZATION_STATUSES = ['pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked'] as const;
+/** One of {@link AUTHORIZATION_STATUSES}. */
+export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+/** Kinds of work in the outbox: an event for the platform's sink, or an instructions email for its mail port. */
+export const OUTBOX_KINDS = ['event', 'dcv_instructions'] as const;
+/** One of {@link OUTBOX_KINDS}. */
+export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+/** How an outbox row ended. */
+export const OUTBOX_OUTCOMES = ['delivered', 'superseded'] as const;
+/** One of {@link OUTBOX_OUTCOMES}. */
+export type OutboxOutcome = (typeof OUTBOX_OUTCOMES)[number];
+
+const list = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+
+interface AcmeMigration {
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+const MIGRATIONS: readonly AcmeMigration[] = [
+  {
+    name: '2026-11-27-0001-accounts-orders-authorizations',
+    statements: [
+      `create table if not exists acme_accounts (
+        supplier text not null,
+        directory_url text not null,
+        key_sealed text not null,
+        account_url text,
+        created_at timestamptz not null,
+        updated_at timestamptz not null,
+        primary key (supplier, directory_url)
+      )`,
+      `create table if not exists acme_orders (
+        supplier_order_id text primary key,
+        supplier text not null,
+        order_id text not null,
+        csr_pem text not null,
+        names jsonb not null,
+        requested_methods jsonb not null,
+        approver_email text not null,
+        language text not null,
+        state text not null check (state in (${list(ORDER_STATES)})),
+        state_reason text,
+        round integer not null check (round > 0),
+        acme_order_url text not null,
+        finalize_url text not null,
+        instructions_sequence integer not null,
+        next_check_at timestamptz not null,
+        check_attempts integer not null default 0,
+        poked boolean not null default false,
+        lease_holder text,
+        lease_until timestamptz,
+        last_error text,
+        created_at timestamptz not null,
+        updated_at timestamptz not null,
+        unique (supplier, order_id)
+      )`,
+      `create index if not exists acme_orders_due on acme_orders (supplier, next_check_at) where state in (${list(ACTIVE_STATES)})`,
+      `create table if not exists acme_authorizations (
+        supplier_order_id text not null references acme_orders (supplier_order_id),
+        url text not null,
+        position integer not null,
+        name text not null,
+        status text not null check (status in (${list(AUTHORIZATION_STATUSES)})),
+        challenge_type text check (challenge_type in (${list(CHALLENGE_TYPES)})),
+        challenge_url text,
+        token text,
+        replaces text,
+        answered_at timestamptz,
+        error_type text,
+        error_detail text,
+        expires_at timestamptz,
+        updated_at timestamptz not null,
+        primary key (supplier_order_id, url),
+        check ((challenge_type is null) = (token is null))
+      )`,
+      'create index if not exists acme_authorizations_url on acme_authorizations (url)',
+      `create table if not exists acme_certificates (
+        supplier_order_id text primary key references acme_orders (supplier_order_id),
+        certificate_pem text not null,
+        chain_pem jsonb not null,
+        root_pem text not null,
+        serial_number text not null,
+        not_before timestamptz not null,
+        not_after timestamptz not null,
+        findings jsonb not null,
+        received_at timestamptz not null
+      )`,
+      `create table if not exists acme_outbox (
+        id text primary key,
+        position bigint generated always as identity,
+        kind text not null check (kind in (${list(OUTBOX_KINDS)})),
+        supplier_order_id text not null references acme_orders (supplier_order_id),
+        payload jsonb not null,
+        created_at timestamptz not null,
+        attempts integer not null default 0,
+        last_error text,
+        done_at timestamptz,
+        outcome text check (outcome in (${list(OUTBOX_OUTCOMES)})),
+        check ((done_at is null) = (outcome is null))
+      )`,
+      'create index if not exists acme_outbox_pending on acme_outbox (position) where done_at is null',
+      `create table if not exists acme_outbox_lease (
+        supplier text primary key,
+        holder text,
+        expires_at timestamptz
+      )`,
+    ],
+  },
+];
+
+/** Any constant: it names the lock that keeps two processes from migrating at the same moment. */
+const MIGRATION_LOCK = 7_316_002_042;
+
+/**
+ * Brings the adapter's tables up to date. Two processes starting together on PostgreSQL take turns on
+ * an advisory lock, since concurrent `create table if not exists` can still collide in the catalogue.
+ */
+export async function migrateAcme(sql: SqlPort, now: Date): Promise<void> {
+  await sql.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query('create table if not exists acme_migrations (name text primary key, applied_at timestamptz not null)');
+    const applied = new Set((await tx.query<{ name: string }>('select name from acme_migrations')).map((row) => row.name));
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.name)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('insert into acme_migrations (name, applied_at) values ($1, $2) on conflict (name) do nothing', [migration.name, now.toISOString()]);
+    }
+  });
+}
