@@ -18,6 +18,9 @@ import {
   type LocalCaContext,
 } from './support/local-ca-harness.js';
 
+/** A second CA process may hold the outbox's delivery lease; this one looks again after a second (BUSY_RETRY_MS), so allow well beyond that. */
+const DELIVERY = { timeout: 5000 } as const;
+
 const DAY_MS = 86_400_000;
 const NAMES = ['shop.example.com', 'www.shop.example.com'] as const;
 
@@ -83,7 +86,7 @@ for (const db of DATABASES) {
         const found = ctx.mail.sent.filter((sent) => sent.orderId === orderId).at(-1);
         if (found === undefined) throw new Error(`no approval email for ${orderId}`);
         return found;
-      });
+      }, DELIVERY);
       return { supplierOrderId, mail };
     }
 
@@ -95,7 +98,7 @@ for (const db of DATABASES) {
         const found = ctx.events.ofType('issued').find((issued) => issued.orderId === orderId);
         if (found === undefined) throw new Error(`no issued event for ${orderId}`);
         return found;
-      });
+      }, DELIVERY);
       return { supplierOrderId, mail, event };
     }
 
@@ -319,7 +322,7 @@ for (const db of DATABASES) {
       expect(c.supplierOrderId).toBe(a.supplierOrderId);
       expect(await ctx.count('localca_orders')).toBe(1);
       expect(await ctx.count('localca_outbox', "kind = 'approval_email'")).toBe(1);
-      await vi.waitFor(() => expect(ctx.events.ofType('approval_email_sent')).toHaveLength(1));
+      await vi.waitFor(() => expect(ctx.events.ofType('approval_email_sent')).toHaveLength(1), DELIVERY);
       expect(ctx.mail.sent).toHaveLength(1);
       expect(ctx.events.ofType('validation_started')).toHaveLength(1);
     });
@@ -333,7 +336,7 @@ for (const db of DATABASES) {
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 410]);
       expect(answers.find((answer) => answer.status === 410)!.json()).toMatchObject({ error: { code: 'code_used' } });
       expect(await ctx.count('localca_certificates')).toBe(1);
-      await vi.waitFor(() => expect(ctx.events.ofType('issued')).toHaveLength(1));
+      await vi.waitFor(() => expect(ctx.events.ofType('issued')).toHaveLength(1), DELIVERY);
       expect(await ctx.count('localca_outbox', "id like '%.issued.%'")).toBe(1);
     });
 
@@ -528,7 +531,7 @@ for (const db of DATABASES) {
       await ca.close();
 
       await ctx.start();
-      await vi.waitFor(() => expect(ctx.events.ofType('issued')).toHaveLength(1));
+      await vi.waitFor(() => expect(ctx.events.ofType('issued')).toHaveLength(1), DELIVERY);
       const [issued] = ctx.events.ofType('issued');
       expect(issued).toMatchObject({ eventId: `${supplierOrderId}.issued.initial`, orderId: 'order-crash', requestId: 'initial' });
       expect(issued!.certificate.notBefore).toBeInstanceOf(Date);
@@ -552,8 +555,8 @@ for (const db of DATABASES) {
       expect(ctx.events.ofType('validation_started')).toHaveLength(1);
       expect(ctx.events.ofType('approval_email_sent')).toHaveLength(0);
       down = false;
-      await vi.waitFor(() => expect(sent).toHaveLength(1), { timeout: 5000 });
-      await vi.waitFor(() => expect(ctx.events.ofType('approval_email_sent')).toHaveLength(1));
+      await vi.waitFor(() => expect(sent).toHaveLength(1), DELIVERY);
+      await vi.waitFor(() => expect(ctx.events.ofType('approval_email_sent')).toHaveLength(1), DELIVERY);
       expect((await postForm(`${ca.siteUrl}/approve/${supplierOrderId}`, { code: sent[0]! })).status).toBe(200);
     });
   });

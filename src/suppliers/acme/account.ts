@@ -10,7 +10,7 @@ import { SupplierError, type SqlPort } from '../supplier.js';
 import { jwkThumbprint } from './challenges.js';
 import { toSupplierError } from './errors.js';
 import { findAccount, insertAccount, setAccountUrl } from './repository.js';
-import { SealError, type KeyVault } from './vault.js';
+import { SealError, type SealedBox } from '../shared/sealed-box.js';
 
 /** What the account needs. */
 export interface AccountSettings {
@@ -54,7 +54,7 @@ export class AcmeAccount {
    * both make a key, but only one is stored (`on conflict do nothing`) and both go on with that one.
    * @throws SupplierError (`invalid_config`) when the configured encryption key does not open the stored key.
    */
-  static async open(deps: { sql: SqlPort; vault: KeyVault; clock: { now(): Date }; settings: AccountSettings }): Promise<AcmeAccount> {
+  static async open(deps: { sql: SqlPort; vault: SealedBox; clock: { now(): Date }; settings: AccountSettings }): Promise<AcmeAccount> {
     const { sql, vault, settings } = deps;
     let row = await findAccount(sql, settings.supplier, settings.directoryUrl);
     if (row === undefined) {

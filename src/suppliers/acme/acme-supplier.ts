@@ -30,7 +30,8 @@ import { checkIssuedCertificate } from './compliance.js';
 import type { ResolvedConfig } from './config.js';
 import { AcmeSupplierError, toSupplierError, validationError } from './errors.js';
 import type { DcvInstruction } from './mail.js';
-import { eventEntry, instructionsEntry, type Outbox } from './outbox.js';
+import { instructionsEntry, type Outbox } from './outbox.js';
+import { eventEntry } from '../shared/outbox.js';
 import {
   claimDueOrders,
   enqueue,

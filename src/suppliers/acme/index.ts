@@ -19,7 +19,7 @@ import { ACME_SUPPLIER_NAME, resolveConfig, type AcmeConfig } from './config.js'
 import { Outbox } from './outbox.js';
 import { migrateAcme } from './schema.js';
 import { AcmeTransport, routeOrigin } from './transport.js';
-import { KeyVault } from './vault.js';
+import { SealedBox } from '../shared/sealed-box.js';
 
 /** The configuration and the self-check's seams for DNS and HTTP look-ups. */
 export type { AcmeConfig, ChallengeType, SelfCheckFetch, SelfCheckResolver } from './config.js';
@@ -55,7 +55,7 @@ export async function createAcmeSupplier(config: AcmeConfig, ports: SupplierPort
   const account = await AcmeAccount.open({
     sql,
     clock,
-    vault: new KeyVault(resolved.encryptionKey),
+    vault: new SealedBox(resolved.encryptionKey),
     settings: { supplier: resolved.name, directoryUrl: resolved.directoryUrl, eab: resolved.eab, contactEmail: resolved.contactEmail },
   });
   let route: ReturnType<typeof routeOrigin>;

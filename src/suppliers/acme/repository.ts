@@ -7,6 +7,7 @@
  * and measure silence, which is no business time, and a frozen test clock must not stop the poller.
  * Every other timestamp is business time from the injected clock.
  */
+import type { OutboxRow as SharedOutboxRow } from '../shared/outbox.js';
 import type { Language } from '../../domain/order.js';
 import type { SqlPort } from '../supplier.js';
 import type { RequestedMethod } from './challenges.js';
@@ -388,12 +389,7 @@ export async function findCertificate(sql: SqlPort, supplierOrderId: string): Pr
 // ---- outbox -------------------------------------------------------------------------------------
 
 /** Queued work for the platform's ports. */
-export interface OutboxRow {
-  readonly id: string;
-  readonly kind: OutboxKind;
-  readonly supplierOrderId: string;
-  readonly payload: Record<string, unknown>;
-}
+export type OutboxRow = SharedOutboxRow<OutboxKind>;
 
 /** Queues work; a row with the same id already queued is kept (ids are the events' and emails' identities). */
 export async function enqueue(sql: SqlPort, row: OutboxRow, now: Date): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { CHALLENGE_TYPES } from './config.js';
 import type { SqlPort } from '../supplier.js';
+import { migrateAdapter, sqlList, type AdapterMigration } from '../shared/schema.js';
 
 /**
  * An order's state at the adapter:
@@ -38,14 +39,7 @@ export const OUTBOX_OUTCOMES = ['delivered', 'superseded'] as const;
 /** One of {@link OUTBOX_OUTCOMES}. */
 export type OutboxOutcome = (typeof OUTBOX_OUTCOMES)[number];
 
-const list = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-
-interface AcmeMigration {
-  readonly name: string;
-  readonly statements: readonly string[];
-}
-
-const MIGRATIONS: readonly AcmeMigration[] = [
+const MIGRATIONS: readonly AdapterMigration[] = [
   {
     name: '2026-11-27-0001-accounts-orders-authorizations',
     statements: [
@@ -67,7 +61,7 @@ const MIGRATIONS: readonly AcmeMigration[] = [
         requested_methods jsonb not null,
         approver_email text not null,
         language text not null,
-        state text not null check (state in (${list(ORDER_STATES)})),
+        state text not null check (state in (${sqlList(ORDER_STATES)})),
         state_reason text,
         round integer not null check (round > 0),
         acme_order_url text not null,
@@ -83,14 +77,14 @@ const MIGRATIONS: readonly AcmeMigration[] = [
         updated_at timestamptz not null,
         unique (supplier, order_id)
       )`,
-      `create index if not exists acme_orders_due on acme_orders (supplier, next_check_at) where state in (${list(ACTIVE_STATES)})`,
+      `create index if not exists acme_orders_due on acme_orders (supplier, next_check_at) where state in (${sqlList(ACTIVE_STATES)})`,
       `create table if not exists acme_authorizations (
         supplier_order_id text not null references acme_orders (supplier_order_id),
         url text not null,
         position integer not null,
         name text not null,
-        status text not null check (status in (${list(AUTHORIZATION_STATUSES)})),
-        challenge_type text check (challenge_type in (${list(CHALLENGE_TYPES)})),
+        status text not null check (status in (${sqlList(AUTHORIZATION_STATUSES)})),
+        challenge_type text check (challenge_type in (${sqlList(CHALLENGE_TYPES)})),
         challenge_url text,
         token text,
         replaces text,
@@ -117,14 +111,14 @@ const MIGRATIONS: readonly AcmeMigration[] = [
       `create table if not exists acme_outbox (
         id text primary key,
         position bigint generated always as identity,
-        kind text not null check (kind in (${list(OUTBOX_KINDS)})),
+        kind text not null check (kind in (${sqlList(OUTBOX_KINDS)})),
         supplier_order_id text not null references acme_orders (supplier_order_id),
         payload jsonb not null,
         created_at timestamptz not null,
         attempts integer not null default 0,
         last_error text,
         done_at timestamptz,
-        outcome text check (outcome in (${list(OUTBOX_OUTCOMES)})),
+        outcome text check (outcome in (${sqlList(OUTBOX_OUTCOMES)})),
         check ((done_at is null) = (outcome is null))
       )`,
       'create index if not exists acme_outbox_pending on acme_outbox (position) where done_at is null',
@@ -140,19 +134,7 @@ const MIGRATIONS: readonly AcmeMigration[] = [
 /** Any constant: it names the lock that keeps two processes from migrating at the same moment. */
 const MIGRATION_LOCK = 7_316_002_042;
 
-/**
- * Brings the adapter's tables up to date. Two processes starting together on PostgreSQL take turns on
- * an advisory lock, since concurrent `create table if not exists` can still collide in the catalogue.
- */
+/** Brings the adapter's tables up to date (see {@link migrateAdapter}). */
 export async function migrateAcme(sql: SqlPort, now: Date): Promise<void> {
-  await sql.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query('create table if not exists acme_migrations (name text primary key, applied_at timestamptz not null)');
-    const applied = new Set((await tx.query<{ name: string }>('select name from acme_migrations')).map((row) => row.name));
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.name)) continue;
-      for (const statement of migration.statements) await tx.query(statement);
-      await tx.query('insert into acme_migrations (name, applied_at) values ($1, $2) on conflict (name) do nothing', [migration.name, now.toISOString()]);
-    }
-  });
+  await migrateAdapter(sql, { prefix: 'acme', lock: MIGRATION_LOCK, migrations: MIGRATIONS, now });
 }

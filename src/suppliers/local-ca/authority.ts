@@ -6,7 +6,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { SupplierError, type SqlPort } from '../supplier.js';
 import { intermediateCertificate, rootCertificate, type IssuingCa } from './profiles.js';
 import { insertAuthorities, listAuthorities, type AuthorityRow } from './repository.js';
-import { SealError, type KeyVault } from './vault.js';
+import { SealError } from '../shared/sealed-box.js';
+import type { KeyVault } from './vault.js';
 import { ecdsaSigner, fromPem, keyIdentifier, readCertificate, toPem, wholeSeconds } from './x509.js';
 
 /** The loaded CA: the intermediate that signs subscriber certificates, and the root above it. */

@@ -1,7 +1,7 @@
 import { maxCertificateValidityDays } from '../../domain/validity.js';
 import { SupplierError, type IssuedCertificate, type SqlPort } from '../supplier.js';
 import type { Authorities } from './authority.js';
-import { eventEntry } from './outbox.js';
+import { eventEntry } from '../shared/outbox.js';
 import { leafCertificate } from './profiles.js';
 import { enqueue, insertCertificate, setOrderState, type CertificateRow, type OrderRow } from './repository.js';
 import { csrPublicKeyInfo, fromPem, randomSerial, serialHex, toPem, wholeSeconds } from './x509.js';

@@ -24,7 +24,8 @@ import {
 } from '../supplier.js';
 import { TOKEN_LIFETIME_MS, newApprovalCode, newToken, normalizeApprovalCode } from './dcv.js';
 import type { CertificateIssuer } from './issuance.js';
-import { approvalEmailEntry, eventEntry, type ApprovalEmail, type Outbox } from './outbox.js';
+import { approvalEmailEntry, type ApprovalEmail, type Outbox } from './outbox.js';
+import { eventEntry } from '../shared/outbox.js';
 import { subscriberAttributes } from './profiles.js';
 import {
   enqueue,

@@ -7,16 +7,11 @@
  * platform accepted a row and before it is marked done — so every event keeps its id and every email
  * its (order, round, recipient) identity, which is what the platform's ports expect.
  */
-import { randomBytes } from 'node:crypto';
 import type { Language } from '../../domain/order.js';
 import type { SupplierEvent, SupplierEventSink, SupplierMailPort, SqlPort } from '../supplier.js';
 import { enqueue, finishOutbox, pendingOutbox, recordOutboxFailure, releaseOutboxLease, takeOutboxLease, type OutboxRow } from './repository.js';
 import type { KeyVault } from './vault.js';
-
-/** An event as a queued row; its id is the event id, so queueing the same event twice keeps one. */
-export function eventEntry(supplierOrderId: string, event: SupplierEvent): OutboxRow {
-  return { id: event.eventId, kind: 'event', supplierOrderId, payload: JSON.parse(JSON.stringify(event)) as Record<string, unknown> };
-}
+import { eventEntry, OutboxRunner, reviveEvent } from '../shared/outbox.js';
 
 /** An approval email waiting to be handed to the mail port. */
 export interface ApprovalEmail {
@@ -55,13 +50,6 @@ export function approvalEmailEntry(vault: KeyVault, supplierOrderId: string, ema
   return { id, kind: 'approval_email', supplierOrderId, payload: { ...payload } };
 }
 
-/** JSON turned the certificate's dates into text; the sink gets the event as it was made. */
-function reviveEvent(payload: Record<string, unknown>): SupplierEvent {
-  const event = payload as unknown as SupplierEvent;
-  if (event.type !== 'issued') return event;
-  return { ...event, certificate: { ...event.certificate, notBefore: new Date(event.certificate.notBefore), notAfter: new Date(event.certificate.notAfter) } };
-}
-
 /** What the outbox needs. */
 export interface OutboxDependencies {
   readonly sql: SqlPort;
@@ -73,117 +61,37 @@ export interface OutboxDependencies {
   readonly approvalUrl: (supplierOrderId: string) => string;
 }
 
-/** Rows read per round trip. */
-const BATCH = 50;
-/** How long a deliverer may go silent before another process takes over; renewed with every batch. */
-const LEASE_MS = 60_000;
-/** When another process holds the lease, look again this soon: it may have finished just before our rows committed. */
-const BUSY_RETRY_MS = 1000;
-
-/**
- * The lease runs on the machine's clock, not the injected one: it measures how long a process has
- * been silent, which is no business time, and a frozen test clock must not make a lease eternal.
- */
-function wallClock(): number {
-  return Date.now();
-}
-
-/** Delivers queued work to the platform's ports. */
+/** Delivers queued work to the platform's ports (the loop is the shared {@link OutboxRunner}). */
 export class Outbox {
   readonly #deps: OutboxDependencies;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #timer: NodeJS.Timeout | undefined;
-  #first: NodeJS.Immediate | undefined;
-  #busyRetry: NodeJS.Timeout | undefined;
-  #stopped = false;
-  /** This process's name on the lease. */
-  readonly #holder = randomBytes(8).toString('hex');
+  readonly #runner: OutboxRunner<OutboxRow>;
 
   constructor(deps: OutboxDependencies) {
     this.#deps = deps;
+    const { sql } = deps;
+    this.#runner = new OutboxRunner<OutboxRow>(
+      {
+        pending: (limit) => pendingOutbox(sql, limit),
+        recordFailure: (id, error) => recordOutboxFailure(sql, id, error),
+        takeLease: (holder, now, until) => takeOutboxLease(sql, holder, now, until),
+        releaseLease: (holder) => releaseOutboxLease(sql, holder),
+      },
+      (row) => this.#deliver(row),
+    );
   }
 
-  /**
-   * Delivers everything pending, oldest first, and stops at the first failure so that an order's events
-   * keep their order; the failed row is retried on the next drain. Never throws. Calls during a drain
-   * join it and make it look again for rows queued meanwhile; after {@link stop}, calls do nothing.
-   */
+  /** See {@link OutboxRunner.drain}. */
   drain(): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#drainOnce();
-        } while (this.#again);
-      } catch {
-        // The storage itself failed; the rows are still pending and the timer or the next change retries.
-      } finally {
-        this.#running = undefined;
-      }
-    })();
-    return this.#running;
+    return this.#runner.drain();
   }
 
-  /**
-   * Delivers what an earlier run left pending, on the next turn of the event loop — after the wiring
-   * that awaited the factory has finished connecting its sink — and then every `intervalMs` until
-   * {@link stop}. The timers do not keep the process alive.
-   */
+  /** See {@link OutboxRunner.start}. */
   start(intervalMs: number): void {
-    this.#first = setImmediate(() => void this.drain());
-    this.#timer = setInterval(() => void this.drain(), intervalMs);
-    this.#timer.unref();
+    this.#runner.start(intervalMs);
   }
 
-  /** Stops the timers, refuses further drains, and waits for a drain in progress. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearImmediate(this.#first);
-    clearInterval(this.#timer);
-    clearTimeout(this.#busyRetry);
-    this.#first = undefined;
-    this.#timer = undefined;
-    this.#busyRetry = undefined;
-    await this.#running;
-  }
-
-  async #drainOnce(): Promise<void> {
-    const { sql } = this.#deps;
-    if (!(await this.#lease())) {
-      this.#busyRetry ??= setTimeout(() => {
-        this.#busyRetry = undefined;
-        void this.drain();
-      }, BUSY_RETRY_MS).unref();
-      return;
-    }
-    try {
-      for (;;) {
-        const rows = await pendingOutbox(sql, BATCH);
-        if (rows.length === 0) return;
-        for (const row of rows) {
-          try {
-            await this.#deliver(row);
-          } catch (error) {
-            await recordOutboxFailure(sql, row.id, error instanceof Error ? error.message : String(error));
-            return;
-          }
-        }
-        if (!(await this.#lease())) return;
-      }
-    } finally {
-      await releaseOutboxLease(sql, this.#holder);
-    }
-  }
-
-  #lease(): Promise<boolean> {
-    const now = wallClock();
-    return takeOutboxLease(this.#deps.sql, this.#holder, new Date(now), new Date(now + LEASE_MS));
+  stop(): Promise<void> {
+    return this.#runner.stop();
   }
 
   async #deliver(row: OutboxRow): Promise<void> {

@@ -3,6 +3,7 @@
  * drivers behind the storage port differ in small ways (timestamps as Date or text, bigint as number or
  * string, jsonb parsed or not), so every value read is converted here, once.
  */
+import type { OutboxRow as SharedOutboxRow } from '../shared/outbox.js';
 import type { ValidationLevel } from '../../domain/products.js';
 import type { Language } from '../../domain/order.js';
 import type { DcvMethod } from '../../validation/approver.js';
@@ -336,13 +337,7 @@ export async function latestCertificate(sql: SqlPort, supplierOrderId: string): 
 // ---- outbox -------------------------------------------------------------------------------------
 
 /** Work for the platform that must survive a crash: an event to emit or an approval email to hand over. */
-export interface OutboxRow {
-  /** Stable: the event id, or the identity of the email (order, round, recipient). */
-  readonly id: string;
-  readonly kind: OutboxKind;
-  readonly supplierOrderId: string;
-  readonly payload: Record<string, unknown>;
-}
+export type OutboxRow = SharedOutboxRow<OutboxKind>;
 
 /** Queues work in the caller's transaction; a row with the same id (a repeat) is left as it is. */
 export async function enqueue(sql: SqlPort, row: OutboxRow, now: Date): Promise<void> {

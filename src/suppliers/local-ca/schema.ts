@@ -5,6 +5,7 @@
  */
 import { DCV_METHODS } from '../../validation/approver.js';
 import type { SqlPort } from '../supplier.js';
+import { migrateAdapter, sqlList, type AdapterMigration } from '../shared/schema.js';
 
 /** States of an order at the CA; the check constraint below uses the same list. */
 export const ORDER_STATES = ['awaiting_validation', 'issued', 'cancelled', 'rejected'] as const;
@@ -21,14 +22,7 @@ export const OUTBOX_OUTCOMES = ['delivered', 'superseded'] as const;
 /** One of {@link OUTBOX_OUTCOMES}. */
 export type OutboxOutcome = (typeof OUTBOX_OUTCOMES)[number];
 
-const list = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-
-interface LocalCaMigration {
-  readonly name: string;
-  readonly statements: readonly string[];
-}
-
-const MIGRATIONS: readonly LocalCaMigration[] = [
+const MIGRATIONS: readonly AdapterMigration[] = [
   {
     name: '2026-11-28-0001-authority-and-orders',
     statements: [
@@ -49,7 +43,7 @@ const MIGRATIONS: readonly LocalCaMigration[] = [
         subject_attributes jsonb not null,
         language text not null,
         validity_days integer not null check (validity_days > 0),
-        state text not null check (state in (${list(ORDER_STATES)})),
+        state text not null check (state in (${sqlList(ORDER_STATES)})),
         state_reason text,
         approval_sequence integer not null,
         created_at timestamptz not null,
@@ -60,7 +54,7 @@ const MIGRATIONS: readonly LocalCaMigration[] = [
         supplier_order_id text not null references localca_orders (supplier_order_id),
         name text not null,
         position integer not null,
-        method text not null check (method in (${list(DCV_METHODS)})),
+        method text not null check (method in (${sqlList(DCV_METHODS)})),
         approver_email text,
         token text,
         token_expires_at timestamptz,
@@ -93,14 +87,14 @@ const MIGRATIONS: readonly LocalCaMigration[] = [
       `create table if not exists localca_outbox (
         id text primary key,
         position bigint generated always as identity,
-        kind text not null check (kind in (${list(OUTBOX_KINDS)})),
+        kind text not null check (kind in (${sqlList(OUTBOX_KINDS)})),
         supplier_order_id text not null references localca_orders (supplier_order_id),
         payload jsonb not null,
         created_at timestamptz not null,
         attempts integer not null default 0,
         last_error text,
         done_at timestamptz,
-        outcome text check (outcome in (${list(OUTBOX_OUTCOMES)})),
+        outcome text check (outcome in (${sqlList(OUTBOX_OUTCOMES)})),
         check ((done_at is null) = (outcome is null))
       )`,
       'create index if not exists localca_outbox_pending on localca_outbox (position) where done_at is null',
@@ -117,19 +111,7 @@ const MIGRATIONS: readonly LocalCaMigration[] = [
 /** Any constant: it names the lock that keeps two processes from migrating at the same moment. */
 const MIGRATION_LOCK = 7_316_002_041;
 
-/**
- * Brings the CA's tables up to date. Two processes starting together on PostgreSQL take turns on an
- * advisory lock, since concurrent `create table if not exists` can still collide in the catalogue.
- */
+/** Brings the CA's tables up to date (see {@link migrateAdapter}). */
 export async function migrateLocalCa(sql: SqlPort, now: Date): Promise<void> {
-  await sql.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query('create table if not exists localca_migrations (name text primary key, applied_at timestamptz not null)');
-    const applied = new Set((await tx.query<{ name: string }>('select name from localca_migrations')).map((row) => row.name));
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.name)) continue;
-      for (const statement of migration.statements) await tx.query(statement);
-      await tx.query('insert into localca_migrations (name, applied_at) values ($1, $2) on conflict (name) do nothing', [migration.name, now.toISOString()]);
-    }
-  });
+  await migrateAdapter(sql, { prefix: 'localca', lock: MIGRATION_LOCK, migrations: MIGRATIONS, now });
 }

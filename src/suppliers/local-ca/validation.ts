@@ -8,7 +8,8 @@ import type { SqlPort } from '../supplier.js';
 import type { DcvFetch, DcvResolver } from './config.js';
 import { TOKEN_LIFETIME_MS, checkDns, checkHttp, dnsRecordName, httpValidationUrl, newToken, normalizeApprovalCode, type CheckResult } from './dcv.js';
 import { INITIAL_REQUEST_ID, type CertificateIssuer } from './issuance.js';
-import { eventEntry, type Outbox } from './outbox.js';
+import type { Outbox } from './outbox.js';
+import { eventEntry } from '../shared/outbox.js';
 import {
   enqueue,
   findOrder,

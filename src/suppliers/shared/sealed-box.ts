@@ -1,35 +1,36 @@
-/**
- * Seals the ACME account key at rest with AES-256-GCM. The context (which account the key belongs to)
- * is bound as additional authenticated data, so a sealed key copied to another row does not open.
- */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
+/** Format tag of a sealed value, so that a later change of scheme can read old rows. */
 const VERSION = 'v1';
-/** NIST SP 800-38D 8.2: a 96-bit IV from the CSPRNG per message. */
+/** NIST SP 800-38D 8.2.2: a 96-bit random IV; far fewer than 2^32 seals are made with one key. */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** A sealed value did not open: another key, another context, or damaged bytes. */
+/** Raised when a sealed value does not open: another key, another context, or altered bytes. */
 export class SealError extends Error {
   override readonly name = 'SealError';
 }
 
-/** AES-256-GCM with one configured key. */
-export class KeyVault {
+/**
+ * A supplier adapter's secrets at rest (private keys, account keys, codes waiting in an outbox), sealed
+ * with AES-256-GCM under the configured key. The row a value belongs to is its additional authenticated
+ * data, so a sealed value copied into another row does not open.
+ */
+export class SealedBox {
   readonly #key: Buffer;
 
-  /** @param key 32 bytes. */
+  /** @param key 32 bytes (checked by the adapter's config). */
   constructor(key: Buffer) {
     this.#key = Buffer.from(key);
   }
 
-  /** `v1.<base64 of iv | tag | ciphertext>`. */
-  seal(plaintext: Buffer, context: string): string {
+  /** Encrypts and authenticates `plaintext` for the row named by `context`: `v1.<base64 of iv | tag | ciphertext>`. */
+  seal(plaintext: Uint8Array, context: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
   }
 
   /**
