@@ -8,9 +8,10 @@ import { createBenchDatabase } from './lib/store.js';
 import { validateScenario } from './scenarios/validate.js';
 import { issuanceScenario } from './scenarios/issuance.js';
 import { primitivesScenario } from './scenarios/primitives.js';
+import { acmeScenario } from './scenarios/acme.js';
 import type { Scenario } from './lib/scenario.js';
 
-const SCENARIOS: readonly Scenario[] = [primitivesScenario, validateScenario, issuanceScenario];
+const SCENARIOS: readonly Scenario[] = [primitivesScenario, validateScenario, issuanceScenario, acmeScenario];
 
 const startedAt = new Date();
 const only = process.argv[2];

@@ -323,7 +323,8 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         expect(timeline).toContain(`acme: asked the CA to check the DNS record of ${name}.`);
         expect(timeline).toContain(`acme: ${name} is validated (dns-01).`);
         expect(timeline).toContain('acme: every name is validated; the certificate is requested.');
-        expect(ctx.events.ofType('approval_email_sent').map((event) => event.to)).toContain('admin@example.com');
+        expect(ctx.mail.instructions.filter((request) => request.orderId === 'order-1').map((request) => request.to)).toContain('admin@example.com');
+        expect(ctx.events.ofType('approval_email_sent')).toHaveLength(0);
         expect(await supplier.status(supplierOrderId)).toMatchObject({ state: 'issued', certificate: { serialNumber: certificate.serialNumber } });
         await expect(refusal(supplier.resendApproval({ supplierOrderId }))).resolves.toMatchObject({ code: 'not_awaiting_validation' });
       });
@@ -512,13 +513,15 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         expect(await ctx.count('acme_orders')).toBe(0);
       });
 
-      it('withholds a certificate that exceeds 200 days: no issued event, a hold, a compliance error', async () => {
+      it('withholds a certificate that exceeds 200 days: no issued event, a hold, a compliance incident and error', async () => {
         const supplier = await ctx.start({ directoryUrl: careless.directoryUrl, ca: careless.ca, rootUrl: careless.rootUrl });
         const { supplierOrderId } = await supplier.submit(acmeRequest({ orderId: 'order-long', names: [uniqueName('long')] }));
         await supplier.resendApproval({ supplierOrderId });
         const hold = await eventOf('hold', 'order-long');
         expect(hold.reason).toMatch(/failed the compliance checks and was not delivered: The certificate is valid for 250 days, more than the 200 days allowed \(BR 6\.3\.2\)/);
         expect(ctx.events.ofType('issued')).toHaveLength(0);
+        const incident = await eventOf('incident', 'order-long');
+        expect([incident.kind, incident.detail]).toEqual(['compliance', hold.reason]);
         const error = await refusal(supplier.status(supplierOrderId));
         expect([error.code, error.retryable]).toEqual(['compliance', false]);
         expect(await ctx.count('acme_certificates', "jsonb_array_length(findings) = 1")).toBe(1);

@@ -53,6 +53,11 @@ describe('certbroker CLI on the embedded default (PGlite)', () => {
       const demo = JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8')) as { reseller: { apiKey: string } };
       const account = (await (await fetch(`${server.base}/v1/account`, { headers: { authorization: `Bearer ${demo.reseller.apiKey}` } })).json()) as { balance: unknown };
       expect(account.balance).toEqual({ amount: 50000, currency: 'EUR' });
+      // The printed portal user signs in to the portal of the running server.
+      const portal = (JSON.parse(readFileSync(join(dir, 'demo-credentials.json'), 'utf8')) as { portal: { url: string; email: string; password: string } }).portal;
+      expect(server.output()).toContain(`sign in as ${portal.email} / ${portal.password}`);
+      const signedIn = await fetch(`${server.base}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: portal.email, password: portal.password }) });
+      expect(signedIn.status).toBe(201);
 
       const second = cli(['start'], env);
       expect(second.code).toBe(1);

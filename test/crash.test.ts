@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { systemClock } from '../src/domain/clock.js';
@@ -13,9 +12,9 @@ import type { FastifyInstance } from 'fastify';
 import { openPostgres, POSTGRES_AVAILABLE } from './support/databases.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
+import { approveArrived, BIN, processSecrets, productionEnv, until } from './support/processes.js';
 import type { Store } from '../src/store/database.js';
 
-const BIN = resolve('bin/certbroker.js');
 const ORDERS = 24;
 
 function freePort(): Promise<number> {
@@ -27,18 +26,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it holds (bounded): the test waits on conditions, never on fixed sleeps. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // Several processes share one database: PostgreSQL only (DESIGN.md).
 describe.skipIf(!POSTGRES_AVAILABLE)('a worker killed mid-batch on postgres', () => {
   let store: Store & { url: string };
@@ -48,11 +35,8 @@ describe.skipIf(!POSTGRES_AVAILABLE)('a worker killed mid-batch on postgres', ()
   let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let dataDir: string;
   let dcvPort: number;
-  const secrets = {
-    CA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    DKIM_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    REPLY_SIGNING_KEY: randomBytes(32).toString('base64'),
-  };
+  const secrets = processSecrets();
+
 
   beforeAll(async () => {
     store = await openPostgres();
@@ -89,17 +73,9 @@ describe.skipIf(!POSTGRES_AVAILABLE)('a worker killed mid-batch on postgres', ()
   function worker(): ChildProcess {
     const child = spawn(process.execPath, [BIN, 'worker'], {
       env: {
-        ...process.env,
-        ...secrets,
-        DATABASE_URL: store.url,
-        SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-        MAIL_DOMAIN: 'mail.example.net',
-        PLATFORM_NAME: 'certbroker',
-        PUBLIC_BASE_URL: 'https://portal.certbroker.test',
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: '1',
+        ...productionEnv({ databaseUrl: store.url, smtpPort: sink.port, dataDir, secrets }),
         // A killed worker's jobs are taken over once their lease ends: short here, so the test is quick.
         JOB_LEASE_MS: '2000',
-        CERTBROKER_DATA_DIR: dataDir,
         DCV_PUBLIC_URL: `http://127.0.0.1:${dcvPort}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,13 +111,7 @@ describe.skipIf(!POSTGRES_AVAILABLE)('a worker killed mid-batch on postgres', ()
       await until(
         'every order approved',
         async () => {
-          for (const m of sink.messages()) {
-            const url = /(http:\/\/127\.0\.0\.1:\d+\/approve\/[A-Za-z0-9_-]+)/.exec(m.text ?? '')?.[1];
-            const code = /Approval code: (\S+)/.exec(m.text ?? '')?.[1];
-            if (!url || !code || approved.has(url)) continue;
-            const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `code=${encodeURIComponent(code)}` });
-            if (res.status === 200) approved.add(url);
-          }
+          await approveArrived(sink, approved);
           return approved.size >= ORDERS || undefined;
         },
         90_000,

@@ -69,6 +69,6 @@ describe('HTTP conventions', () => {
 
   it('reports health', async () => {
     const res = await h.call('GET', '/healthz');
-    expect(res.json()).toEqual({ status: 'ok' });
+    expect(res.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, queue: { ok: true } } });
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock } from '../src/domain/clock.js';
-import { JobAdmin, JobQueue, JobRunner, PermanentJobError, type Job } from '../src/jobs/queue.js';
+import { DeferredJobError, JobAdmin, JobQueue, JobRunner, PermanentJobError, type Job } from '../src/jobs/queue.js';
 import type { Store } from '../src/store/database.js';
 import { DATABASES } from './support/databases.js';
 
@@ -72,6 +72,31 @@ for (const db of DATABASES) {
       expect(await admin.retry(dead[0]!.id)).toBe(true);
       await runner.drain();
       expect(attempts).toEqual([1, 2, 3, 4]);
+    });
+
+    it('retries a deferred job not before the time it named, nor before its backoff', async () => {
+      const attempts: number[] = [];
+      const { clock, queue, runner } = setup('t.deferred', async (job) => {
+        attempts.push(job.attempt);
+        // A supplier's rate limit: "try again in an hour" on the first attempt, nothing said on the second.
+        if (job.attempt === 1) throw new DeferredJobError('rate limited', new Date(clock.now().getTime() + 3_600_000));
+        if (job.attempt === 2) throw new DeferredJobError('rate limited, try soon', new Date(clock.now().getTime() + 10));
+      });
+      await queue.enqueue(store.db, { name: 't.deferred', payload: {} });
+      await runner.drain();
+      clock.advance(3_599_999);
+      await runner.drain();
+      expect(attempts).toEqual([1]);
+      clock.advance(1);
+      await runner.drain();
+      expect(attempts).toEqual([1, 2]);
+      // The named time (10 ms) is sooner than the backoff (2 s): the backoff wins.
+      clock.advance(1999);
+      await runner.drain();
+      expect(attempts).toEqual([1, 2]);
+      clock.advance(1);
+      await runner.drain();
+      expect(attempts).toEqual([1, 2, 3]);
     });
 
     it('sends a permanent failure to the dead letters at once', async () => {

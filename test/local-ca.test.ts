@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FixedClock } from '../src/domain/clock.js';
 import { createLocalCa, localCaFactory } from '../src/suppliers/local-ca/index.js';
@@ -242,6 +242,9 @@ for (const db of DATABASES) {
       await ca.submit(submitRequest({ orderId: 'order-ov', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov', organization }));
       const mail = ctx.mail.sent[0]!;
       await postForm(mail.approvalUrl, { code: mail.approvalCode });
+      // Domain control alone is not enough for OV: the desk validates the organisation first (BR 3.2.2.1).
+      expect(ctx.events.ofType('issued')).toEqual([]);
+      await ca.deskDecideOrganization({ orderId: 'order-ov', decision: 'approve', reason: '' });
       const [issued] = ctx.events.ofType('issued');
       const text = certificateText(issued!.certificate.certificatePem);
       expect(text).toMatch(/Subject: C = DE, ST = Berlin, L = Berlin, O = Example GmbH, CN = shop\.example\.com\n/);
@@ -263,6 +266,8 @@ for (const db of DATABASES) {
         businessCategory: 'private_organization',
       };
       await ca.submit(submitRequest({ orderId: 'order-ev', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ev-single', validation: 'ev', organization }));
+      await ca.deskDecideOrganization({ orderId: 'order-ev', decision: 'approve', reason: '' });
+      expect(ctx.events.ofType('issued')).toEqual([]);
       const mail = ctx.mail.sent[0]!;
       await postForm(mail.approvalUrl, { code: mail.approvalCode });
       const [issued] = ctx.events.ofType('issued');
@@ -270,6 +275,39 @@ for (const db of DATABASES) {
       expect(text).toMatch(/Subject: C = DE, L = Berlin, O = Example GmbH, businessCategory = Private Organization, jurisdictionC = DE, serialNumber = HRB 12345, CN = shop\.example\.com\n/);
       expect(text).toMatch(/Policy: 2\.23\.140\.1\.1\n/);
       expect(verifies(issued!.certificate, ctx.clock.now(), ['-policy', '2.23.140.1.1', '-explicit_policy']).ok).toBe(true);
+    });
+
+    it('runs its organisation desk through the ports: document requests, documents once per id, holds, rejection', async () => {
+      const ca = await ctx.start();
+      const names = ['shop.example.com'];
+      const organization = { legalName: 'Example GmbH', registrationNumber: 'HRB 12345', address: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE' };
+      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-desk', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov', organization }));
+      expect((await ca.deskQueue()).map((order) => order.orderId)).toEqual(['order-desk']);
+      const { requestId } = await ca.deskRequestDocuments({ orderId: 'order-desk', kind: 'registration_extract', note: 'Not older than three months.' });
+      expect(ctx.events.ofType('documents_requested')).toEqual([expect.objectContaining({ orderId: 'order-desk', requestId, kind: 'registration_extract', note: 'Not older than three months.' })]);
+
+      const content = Buffer.from('%PDF-1.7\nan extract\n%%EOF\n');
+      const document = { id: 'doc_1', requestId, type: 'registration_extract' as const, name: 'extract.pdf', contentType: 'application/pdf', content };
+      await ca.submitDocuments({ supplierOrderId, documents: [document] });
+      await ca.submitDocuments({ supplierOrderId, documents: [document] });
+      expect(await ca.deskDocuments({ orderId: 'order-desk' })).toEqual([expect.objectContaining({ documentId: 'doc_1', requestId, size: content.length, sha256: createHash('sha256').update(content).digest('hex') })]);
+      expect((await refusal(ca.submitDocuments({ supplierOrderId, documents: [{ ...document, id: 'doc_2', requestId: 'dr_unknown' }] }))).code).toBe('request_unknown');
+
+      await ca.deskHold({ orderId: 'order-desk', hold: true, reason: 'Call-back pending' });
+      await ca.deskHold({ orderId: 'order-desk', hold: true, reason: 'again' });
+      await ca.deskHold({ orderId: 'order-desk', hold: false, reason: '' });
+      expect(ctx.events.events.filter((event) => event.type === 'hold' || event.type === 'hold_released').map((event) => event.type)).toEqual(['hold', 'hold_released']);
+
+      await ca.deskDecideOrganization({ orderId: 'order-desk', decision: 'reject', reason: 'Not registered.' });
+      await ca.deskDecideOrganization({ orderId: 'order-desk', decision: 'reject', reason: 'Not registered.' });
+      expect(ctx.events.ofType('rejected')).toEqual([expect.objectContaining({ orderId: 'order-desk', reason: 'Not registered.' })]);
+      expect(await ca.status(supplierOrderId)).toMatchObject({ state: 'rejected' });
+      expect((await refusal(ca.deskDecideOrganization({ orderId: 'order-desk', decision: 'approve', reason: '' }))).code).toBe('not_awaiting_validation');
+      expect((await refusal(ca.submitDocuments({ supplierOrderId, documents: [{ ...document, id: 'doc_3' }] }))).code).toBe('not_awaiting_validation');
+      expect(await ca.deskQueue()).toEqual([]);
+      const dv = await ca.submit(submitRequest({ orderId: 'order-desk-dv', csrPem: csrFor(ecKey('P-256'), names), names }));
+      expect(dv.supplierOrderId).toBeDefined();
+      expect((await refusal(ca.deskRequestDocuments({ orderId: 'order-desk-dv', kind: 'other', note: 'x' }))).code).toBe('not_organization_validated');
     });
 
     it('puts the configured public URL of its site into approval emails', async () => {

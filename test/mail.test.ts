@@ -66,9 +66,17 @@ function templateData(domain = 'shop.example'): TemplateData {
       approvalCode: 'K7Q2-9XZM',
       expiresAt: new Date('2026-12-10T12:00:00Z'),
     },
+    'dcv-instructions': {
+      instructions: [
+        { domain: `*.${domain}`, method: 'dns-01', recordName: `_acme-challenge.${domain}`, recordValue: 'LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0', replaces: 'email' },
+        { domain: `www.${domain}`, method: 'http-01', url: `http://www.${domain}/.well-known/acme-challenge/evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA`, content: 'evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI' },
+      ],
+      expiresAt: new Date('2026-12-03T12:00:00Z'),
+    },
     fulfilment: { orderId: 'ord_test', domains: [domain], ...certificate },
     'hold-notice': { orderId: 'ord_test', domains: [domain] },
     'reseller-notice': { kind: 'refund-declined', orderId: 'ord_test', domains: [domain], amount: '9.00 EUR', note: 'Refunded by bank transfer' },
+    'documents-request': { orderId: 'ord_test', domains: [domain], kind: 'registration_extract', note: 'An extract not older than three months, please.' },
   };
 }
 
@@ -291,9 +299,14 @@ describe('composed messages', () => {
         },
       },
       approval: { ...data.approval, approvalCode: `<b>K7Q2</b>${evil}` },
+      'dcv-instructions': {
+        ...data['dcv-instructions'],
+        instructions: data['dcv-instructions'].instructions.map((i) => ({ ...i, recordValue: `<script>x</script>${evil}`, content: `<b>c</b>${evil}` })),
+      },
       fulfilment: { ...data.fulfilment, orderId: `ord_x${evil}` },
       'hold-notice': { ...data['hold-notice'], orderId: `ord_x${evil}` },
       'reseller-notice': { ...data['reseller-notice'], orderId: `ord_x${evil}`, note: `<script>alert(1)</script>${evil}`, amount: `9.00 EUR${evil}` },
+      'documents-request': { ...data['documents-request'], orderId: `ord_x${evil}`, note: `<script>alert(1)</script>${evil}` },
     };
     const platformHost = new URL(PUBLIC_BASE_URL).host;
     for (const template of TEMPLATE_NAMES) {

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { acquireLock, readLock, type LockInfo } from './lock.js';
 import { createHttpApp, type Platform } from './platform.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { generatePassword } from '../accounts/passwords.js';
 
 const USAGE = `Usage: certbroker <command>
 
@@ -58,7 +59,7 @@ async function start(config: Config): Promise<number> {
   try {
     runtime = await openRuntime(config, 'start');
     const { platform } = runtime;
-    const app = await createHttpApp(platform, { rateLimit: config.rateLimit, adminToken: lock.info.adminToken, ...(runtime.devClock !== undefined && { devClock: runtime.devClock }) });
+    const app = await createHttpApp(platform, { rateLimit: config.rateLimit, adminToken: lock.info.adminToken, secureCookies: config.publicBaseUrl.startsWith('https:'), ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }), ...(runtime.devClock !== undefined && { devClock: runtime.devClock }) });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -85,6 +86,8 @@ function untilSignal(): Promise<void> {
 async function announce(platform: Platform, config: Config, base: string, runtime: Runtime): Promise<void> {
   const file = join(config.dataDir, DEMO_FILE);
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`Portal    ${base}/`);
+  out(`Console   ${base}/console`);
   out(`API       ${base}/v1`);
   out(`API docs  ${base}/docs`);
   out(`CA site   ${config.dcvPublicUrl ?? `http://127.0.0.1:${config.dcvPort}`} (the embedded CA's own validation site)`);
@@ -94,8 +97,14 @@ async function announce(platform: Platform, config: Config, base: string, runtim
     const { reseller, apiKey } = await platform.accounts.createReseller({ name: 'Demo Hosting', repEmail: 'rep@example.net', currency: 'EUR' });
     await platform.accounts.topUp({ type: 'system', id: 'demo-seed' }, reseller.id, { amount: '500.00', reference: 'demo-seed' });
     const staff = await platform.accounts.createStaff({ email: 'staff@example.org' });
+    const portalUser = { email: 'owner@example.net', password: generatePassword() };
+    await platform.portal.createOwner(reseller.id, portalUser);
+    const staffUser = { email: 'staff@example.org', password: generatePassword() };
+    await platform.portal.createStaffUser(staff.id, staffUser);
     const credentials = {
       apiBase: `${base}/v1`,
+      portal: { url: `${base}/`, ...portalUser },
+      console: { url: `${base}/console`, ...staffUser },
       reseller: { id: reseller.id, name: reseller.name, apiKey: apiKey.secret },
       staff: { id: staff.id, email: 'staff@example.org', apiKey: staff.apiKey.secret },
     };
@@ -104,6 +113,8 @@ async function announce(platform: Platform, config: Config, base: string, runtim
     out('First start: demo accounts created (balance EUR 500.00).');
     out(`  reseller ${reseller.id}  API key ${apiKey.secret}`);
     out(`  staff    ${staff.id}  API key ${staff.apiKey.secret}`);
+    out(`  portal   ${base}/  sign in as ${portalUser.email} / ${portalUser.password}`);
+    out(`  console  ${base}/console  sign in as ${staffUser.email} / ${staffUser.password}`);
     out(`  try:     curl -H "Authorization: Bearer ${apiKey.secret}" ${base}/v1/account`);
   }
   out(`Demo credentials: ${file} (mode 0600)`);
@@ -116,7 +127,7 @@ async function serve(config: Config): Promise<number> {
   }
   const runtime = await openRuntime(config, 'serve');
   try {
-    const app = await createHttpApp(runtime.platform, { rateLimit: config.rateLimit, logger: true, ...(runtime.devClock !== undefined && { devClock: runtime.devClock }) });
+    const app = await createHttpApp(runtime.platform, { rateLimit: config.rateLimit, logger: true, secureCookies: config.publicBaseUrl.startsWith('https:'), ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }), ...(runtime.devClock !== undefined && { devClock: runtime.devClock }) });
     await app.listen({ port: config.port, host: config.host });
     await untilSignal();
     await app.close();

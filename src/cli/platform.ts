@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AccountsService } from '../accounts/accounts.service.js';
+import { PortalService } from '../accounts/portal.service.js';
 import type { Clock, OffsetClock } from '../domain/clock.js';
 import { buildApp, type RateLimitConfig } from '../http/app.js';
 import { JobAdmin, JobQueue, JobRunner, type HandlerOptions } from '../jobs/queue.js';
@@ -10,15 +11,20 @@ import { platformTraces } from '../mail/white-label.js';
 import { FulfilmentService } from '../orders/fulfilment.service.js';
 import { CancellationService } from '../orders/cancellation.service.js';
 import { HoldsService } from '../orders/holds.service.js';
+import { CaDeskService } from '../orders/ca-desk.service.js';
+import { DOCUMENTS_FORWARD_JOB, DocumentsService } from '../orders/documents.service.js';
 import type { FraudConfig } from '../fraud/types.js';
 import { outboxOrderMail } from '../orders/order-mail.js';
 import { OrdersService } from '../orders/orders.service.js';
+import { Operations } from '../orders/operations.js';
 import { PriceBook } from '../orders/pricing.js';
 import { Webhooks } from '../orders/webhooks.js';
 import type { Store } from '../store/database.js';
 import { createSqlPort } from '../store/sql-port.js';
+import { acmeFactory, type AcmeConfig } from '../suppliers/acme/index.js';
 import { localCaFactory } from '../suppliers/local-ca/index.js';
-import type { Supplier } from '../suppliers/supplier.js';
+import type { Supplier, SupplierPorts } from '../suppliers/supplier.js';
+import type { ProductCode } from '../domain/products.js';
 import { createCsrDecoder } from '../validation/csr.js';
 
 /** The periodic sweep for orders past their seven-day completion window. */
@@ -41,6 +47,12 @@ export interface PlatformOptions {
   };
   readonly localCa: { readonly encryptionKey: Buffer; readonly dcvPort: number; readonly dcvPublicUrl?: string };
   readonly defaultSupplier?: string;
+  /** ACME CAs to connect, each named `acme` or `acme:<label>` (suppliers/acme). */
+  readonly acme?: readonly AcmeConfig[];
+  /** Suppliers in order of preference for every product (default: the default supplier alone). */
+  readonly supplierChain?: readonly string[];
+  /** A product's own order of preference. */
+  readonly productChains?: Partial<Record<ProductCode, readonly string[]>>;
   readonly webhooksAllowPrivateTargets: boolean;
   /** The fraud screen's thresholds and lists; the defaults of `fraud/` when absent. */
   readonly fraud?: FraudConfig;
@@ -56,16 +68,23 @@ export interface Platform {
   readonly clock: Clock;
   readonly ledger: Ledger;
   readonly accounts: AccountsService;
+  /** Portal and console users and their sessions. */
+  readonly portal: PortalService;
   readonly orders: OrdersService;
   readonly fulfilment: FulfilmentService;
   readonly cancellation: CancellationService;
   readonly holds: HoldsService;
+  readonly documents: DocumentsService;
+  /** Staff access to suppliers' own validation desks (the embedded CA's). */
+  readonly caDesk: CaDeskService;
   readonly webhooks: Webhooks;
   readonly outbox: MailOutbox;
   readonly queue: JobQueue;
   readonly runner: JobRunner;
   readonly jobAdmin: JobAdmin;
   readonly suppliers: ReadonlyMap<string, Supplier>;
+  /** Metrics and health for operators. */
+  readonly operations: Operations;
   /** Stops the runner and the suppliers' listeners; the store is the caller's to close. */
   close(): Promise<void>;
 }
@@ -107,30 +126,57 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     if (!fulfilment) throw new Error('the platform is still starting');
     return fulfilment;
   };
-  const localCa = await localCaFactory.create(
-    { encryptionKey: options.localCa.encryptionKey, dcvPort: options.localCa.dcvPort, ...(options.localCa.dcvPublicUrl !== undefined && { dcvPublicUrl: options.localCa.dcvPublicUrl }) },
-    {
-      sql: createSqlPort(db),
-      clock,
-      events: { emit: (event) => ready().recordSupplierEvent(event) },
-      mail: { sendApprovalEmail: (request) => ready().sendApprovalEmail(request) },
+  const ports: Omit<SupplierPorts, 'sql'> = {
+    clock,
+    events: { emit: (event) => ready().recordSupplierEvent(event) },
+    mail: {
+      sendApprovalEmail: (request) => ready().sendApprovalEmail(request),
+      sendDcvInstructions: (request) => ready().sendDcvInstructions(request),
     },
-  );
-  const suppliers = new Map<string, Supplier>([[localCa.name, localCa]]);
+  };
+  const suppliers = new Map<string, Supplier>();
+  try {
+    const localCa = await localCaFactory.create(
+      { encryptionKey: options.localCa.encryptionKey, dcvPort: options.localCa.dcvPort, ...(options.localCa.dcvPublicUrl !== undefined && { dcvPublicUrl: options.localCa.dcvPublicUrl }) },
+      { ...ports, sql: createSqlPort(db) },
+    );
+    suppliers.set(localCa.name, localCa);
+    for (const config of options.acme ?? []) {
+      const acme = await acmeFactory.create(config, { ...ports, sql: createSqlPort(db) });
+      if (suppliers.has(acme.name)) {
+        await acme.close();
+        throw new Error(`Two ACME suppliers are both named "${acme.name}": give each a different label.`);
+      }
+      suppliers.set(acme.name, acme);
+    }
+  } catch (error) {
+    await Promise.all([...suppliers.values()].map((s) => s.close()));
+    throw error;
+  }
   const orderMail = outboxOrderMail(outbox);
   const holds = new HoldsService({ db, clock, ledger, queue, webhooks, ...(options.fraud !== undefined && { config: options.fraud }) });
-  fulfilment = new FulfilmentService({
-    db,
-    clock,
-    queue,
-    suppliers,
-    defaultSupplier: options.defaultSupplier ?? 'local-ca',
-    mail: orderMail,
-    webhooks,
-    decodeCsr,
-    screen: holds.screen,
-    releasedFromHold: (orderId) => holds.released(orderId),
-  });
+  const documents = new DocumentsService({ db, clock, queue, webhooks, mail: outbox, supplierOf: (order) => ready().supplierOf(order) });
+  try {
+    fulfilment = new FulfilmentService({
+      db,
+      clock,
+      queue,
+      suppliers,
+      defaultSupplier: options.defaultSupplier ?? 'local-ca',
+      ...(options.supplierChain !== undefined && { supplierChain: options.supplierChain }),
+      ...(options.productChains !== undefined && { productChains: options.productChains }),
+      mail: orderMail,
+      webhooks,
+      decodeCsr,
+      screen: holds.screen,
+      releasedFromHold: (orderId) => holds.released(orderId),
+      documentsRequested: (order, event, supplierName) => documents.recordRequest(order, event, supplierName),
+    });
+  } catch (error) {
+    // A supplier list that cannot serve every product: release what the suppliers hold before failing.
+    await Promise.all([...suppliers.values()].map((s) => s.close()));
+    throw error;
+  }
   const service = fulfilment;
   const cancellation = new CancellationService({
     db,
@@ -142,6 +188,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     mail: orderMail,
     autoCancelAfterDays: options.autoCancelAfterDays ?? null,
   });
+  const caDesk = new CaDeskService({ db, suppliers, supplierOf: (order) => service.supplierOf(order) });
 
   const jobOptions: HandlerOptions = { ...(options.jobs?.backoffMs !== undefined && { backoffMs: options.jobs.backoffMs }) };
   runner
@@ -150,6 +197,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     .register('supplier.event', (job) => service.supplierEventJob(job), jobOptions)
     .register('supplier.reissue', (job) => service.reissueJob(job), jobOptions)
     .register('supplier.cancel', (job) => cancellation.supplierCancelJob(job), jobOptions)
+    .register(DOCUMENTS_FORWARD_JOB, (job) => documents.forwardJob(job), jobOptions)
     .register(DEADLINE_JOB, () => cancellation.deadlineJob(), jobOptions)
     .register('webhook.deliver', (job) => webhooks.deliver(job), jobOptions)
     .register(MAIL_SEND_JOB, (job) => outbox.deliver(job), jobOptions);
@@ -166,16 +214,25 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       onResellerChanged: (id) => priceBook.invalidate(id),
       forbiddenBrandTerms: platformTraces({ platformName: options.mail.platformName, publicBaseUrl: options.mail.publicBaseUrl }),
     }),
+    portal: new PortalService({ db, clock }),
     orders: new OrdersService({ db, clock, ledger, priceBook, decodeCsr, afterPlacement: (trx, orderId) => service.afterPlacement(trx, orderId) }),
     fulfilment: service,
     cancellation,
     holds,
+    documents,
+    caDesk,
     webhooks,
     outbox,
     queue,
     runner,
     jobAdmin,
     suppliers,
+    operations: new Operations({
+      db,
+      clock,
+      suppliers: () => service.supplierHealth(),
+      ...(options.mail.transport?.verify !== undefined && { relay: () => (options.mail.transport as Required<MailTransport>).verify() }),
+    }),
     close: async () => {
       unsubscribe();
       await runner.stop();
@@ -186,20 +243,27 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
 export function createHttpApp(
   platform: Platform,
-  options: { rateLimit: RateLimitConfig | null; adminToken?: string; logger?: boolean; devClock?: OffsetClock },
+  options: { rateLimit: RateLimitConfig | null; adminToken?: string; logger?: boolean; devClock?: OffsetClock; secureCookies?: boolean; metricsToken?: string },
 ): Promise<FastifyInstance> {
   return buildApp({
     db: platform.store.db,
     clock: platform.clock,
     accounts: platform.accounts,
+    portal: platform.portal,
+    cookies: { secure: options.secureCookies ?? false },
     orders: platform.orders,
     ledger: platform.ledger,
     fulfilment: platform.fulfilment,
     cancellation: platform.cancellation,
     holds: platform.holds,
+    documents: platform.documents,
+    caDesk: platform.caDesk,
     webhooks: platform.webhooks,
     jobs: platform.jobAdmin,
-    rateLimit: options.rateLimit,
+    operations: platform.operations,
+    ...(options.metricsToken !== undefined && { metricsToken: options.metricsToken }),
+    // Several processes share one PostgreSQL, so they share its counters; PGlite has one process.
+    rateLimit: options.rateLimit === null ? null : { ...options.rateLimit, shared: options.rateLimit.shared ?? platform.store.kind === 'postgres' },
     ...(options.devClock !== undefined && { devClock: options.devClock }),
     ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
     ...(options.logger !== undefined && { logger: options.logger }),

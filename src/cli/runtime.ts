@@ -8,6 +8,9 @@ import { openStore, type Store } from '../store/database.js';
 import type { Config } from './config.js';
 import { createPlatform, DEADLINE_JOB, type Platform } from './platform.js';
 import { loadSecrets } from './secrets.js';
+import type { AcmeSettings } from './config.js';
+import type { AcmeConfig } from '../suppliers/acme/index.js';
+import { readFileSync } from 'node:fs';
 
 /**
  * What a process is for: `start` runs everything; `serve` the API and the embedded CA's validation site;
@@ -60,6 +63,9 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
         dcvPublicUrl: config.dcvPublicUrl ?? `http://127.0.0.1:${config.dcvPort}`,
       },
       defaultSupplier: config.defaultSupplier,
+      supplierChain: config.supplierChain,
+      productChains: config.productChains,
+      ...(config.acme !== undefined && { acme: [acmeConfig(config.acme, Buffer.from(secrets.acmeKeyEncryptionKey, 'base64'), delivers)] }),
       webhooksAllowPrivateTargets: config.webhookAllowPrivateTargets ?? role === 'start',
       jobs: { leaseMs: config.jobLeaseMs },
       autoCancelAfterDays: config.autoCancelAfterDays,
@@ -104,4 +110,28 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
     await sink?.close();
     throw error;
   }
+}
+
+/** The ACME supplier's configuration: its files read now; the poller runs where the jobs run. */
+function acmeConfig(settings: AcmeSettings, encryptionKey: Buffer, poll: boolean): AcmeConfig {
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new Error(`${what} ${file} cannot be read: ${(error as Error).message}`);
+    }
+  };
+  return {
+    directoryUrl: settings.directoryUrl,
+    encryptionKey,
+    autoPoll: poll,
+    ...(settings.label !== undefined && { label: settings.label }),
+    ...(settings.eab !== undefined && { eab: settings.eab }),
+    ...(settings.contactEmail !== undefined && { contactEmail: settings.contactEmail }),
+    ...(settings.caFile !== undefined && { ca: read(settings.caFile, 'ACME_CA_FILE') }),
+    ...(settings.rootFile !== undefined && { rootPem: read(settings.rootFile, 'ACME_ROOT_FILE') }),
+    ...(settings.rootUrl !== undefined && { rootUrl: settings.rootUrl }),
+    ...(settings.preferredChallenge !== undefined && { preferredChallenge: settings.preferredChallenge }),
+    ...(settings.pollIntervalMs !== undefined && { pollIntervalMs: settings.pollIntervalMs }),
+  };
 }

@@ -20,6 +20,7 @@ export function loadSecrets(dataDir: string, given: Partial<Secrets>): Secrets {
       stored.dkimPrivateKeyPem ??
       generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     replySigningKey: given.replySigningKey ?? stored.replySigningKey ?? randomBytes(32).toString('base64'),
+    acmeKeyEncryptionKey: given.acmeKeyEncryptionKey ?? stored.acmeKeyEncryptionKey ?? randomBytes(32).toString('base64'),
   };
   const toStore = { ...stored, ...Object.fromEntries(Object.entries(secrets).filter(([k]) => !(k in given))) };
   if (JSON.stringify(toStore) !== JSON.stringify(stored)) {
@@ -27,5 +28,6 @@ export function loadSecrets(dataDir: string, given: Partial<Secrets>): Secrets {
     writeFileSync(file, `${JSON.stringify(toStore, null, 2)}\n`, { mode: 0o600 });
   }
   if (Buffer.from(secrets.caKeyEncryptionKey, 'base64').length !== 32) throw new Error('CA_KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded.');
+  if (Buffer.from(secrets.acmeKeyEncryptionKey, 'base64').length !== 32) throw new Error('ACME_ACCOUNT_KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded.');
   return secrets;
 }

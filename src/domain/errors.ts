@@ -11,7 +11,9 @@ export interface FieldError {
 /** The kinds of failure a use case can report; `http/` maps each to one status code in one place. */
 export const ERROR_KINDS = [
   'invalid',
+  'malformed',
   'unauthorized',
+  'forbidden',
   'not_found',
   'conflict',
   'payment_required',

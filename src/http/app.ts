@@ -8,20 +8,31 @@ import type { Clock } from '../domain/clock.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { OrdersService } from '../orders/orders.service.js';
 import type { Db } from '../store/database.js';
-import { authenticate } from './auth.js';
+import type { PortalService } from '../accounts/portal.service.js';
+import { authenticateRequest, type SessionCookieConfig } from './sessions.js';
+import { sessionRoutes } from './routes/session.routes.js';
+import { dashboardRoutes } from './routes/dashboard.routes.js';
+import { webRoutes } from './web.js';
 import { installErrorHandling } from './errors.js';
+import { databaseRateLimitStore } from './rate-limit-store.js';
 import { accountRoutes } from './routes/account.routes.js';
 import { orderRoutes } from './routes/orders.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
 import { fulfilmentRoutes } from './routes/fulfilment.routes.js';
 import { cancellationRoutes } from './routes/cancellation.routes.js';
 import { holdsRoutes } from './routes/holds.routes.js';
+import { documentsRoutes } from './routes/documents.routes.js';
+import { caDeskRoutes } from './routes/ca-desk.routes.js';
+import type { DocumentsService } from '../orders/documents.service.js';
+import type { CaDeskService } from '../orders/ca-desk.service.js';
 import type { HoldsService } from '../orders/holds.service.js';
 import type { CancellationService } from '../orders/cancellation.service.js';
 import type { OffsetClock } from '../domain/clock.js';
 import type { FulfilmentService } from '../orders/fulfilment.service.js';
 import type { Webhooks } from '../orders/webhooks.js';
 import type { JobAdmin } from '../jobs/queue.js';
+import { prometheusText, type Operations } from '../orders/operations.js';
+import { timingSafeEqual } from 'node:crypto';
 
 /** JSON bodies up to 1 MiB (DESIGN.md); document uploads get their own limit on their route. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -30,21 +41,35 @@ export interface RateLimitConfig {
   /** Requests per API key (or per address before authentication) in each window. */
   readonly max: number;
   readonly windowMs: number;
+  /** Count in the database, shared by every process (PostgreSQL); in this process's memory otherwise. */
+  readonly shared?: boolean;
 }
 
 export interface AppDeps {
   readonly db: Db;
   readonly clock: Clock;
   readonly accounts: AccountsService;
+  /** Portal and console sign-in: users and sessions. */
+  readonly portal: PortalService;
+  /** Session cookie settings; `secure` when the public URL is https. */
+  readonly cookies?: SessionCookieConfig;
+  /** The built web app (default: web/dist). */
+  readonly webRoot?: string;
   readonly orders: OrdersService;
   readonly ledger: Ledger;
   readonly fulfilment: FulfilmentService;
   readonly cancellation: CancellationService;
   readonly holds: HoldsService;
+  readonly documents: DocumentsService;
+  readonly caDesk: CaDeskService;
   readonly webhooks: Webhooks;
   /** Development only: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
   readonly devClock?: OffsetClock;
   readonly jobs: JobAdmin;
+  /** Metrics (`/metrics`) and the health checks (`/healthz`). */
+  readonly operations: Operations;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  readonly metricsToken?: string;
   /** The token of the PGlite lock file, with which the CLI acts beside a running server. */
   readonly adminToken?: string;
   readonly rateLimit: RateLimitConfig | null;
@@ -74,19 +99,38 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.db.selectFrom('resellers').select('id').limit(1).execute();
-    return { status: 'ok' };
+  // 200 while the database answers (a load balancer keeps the process); `degraded` names a stalled queue or a silent relay.
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks = await deps.operations.health();
+    const all = [checks.database, checks.queue, ...(checks.relay === null ? [] : [checks.relay])];
+    const status = !checks.database.ok ? 'down' : all.every((c) => c.ok) ? 'ok' : 'degraded';
+    reply.status(checks.database.ok ? 200 : 503);
+    return { status, checks };
   });
 
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (deps.metricsToken !== undefined) {
+      const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
+      const expected = Buffer.from(deps.metricsToken);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        reply.status(401);
+        return { error: { code: 'auth.required', message: 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.', fields: [] } };
+      }
+    }
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return prometheusText(await deps.operations.snapshot());
+  });
+
+  const cookies = deps.cookies ?? { secure: false };
   await app.register(async (api) => {
     api.addHook('onRequest', async (request) => {
-      request.principal = await authenticate(deps.db, request, deps.adminToken);
+      request.principal = await authenticateRequest({ db: deps.db, portal: deps.portal, adminToken: deps.adminToken, cookies }, request);
     });
     if (deps.rateLimit !== null) {
       await api.register(rateLimit, {
         max: deps.rateLimit.max,
         timeWindow: deps.rateLimit.windowMs,
+        ...(deps.rateLimit.shared === true && { store: databaseRateLimitStore(deps.db), skipOnError: true }),
         hook: 'preHandler',
         keyGenerator: (request) => {
           const p = request.principal;
@@ -101,9 +145,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     orderRoutes(api, deps.orders);
     accountRoutes(api, deps);
     fulfilmentRoutes(api, deps);
-    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, supplierHealth: () => deps.fulfilment.supplierHealth() });
+    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, fulfilment: deps.fulfilment });
     cancellationRoutes(api, deps);
     holdsRoutes(api, deps.holds);
+    await documentsRoutes(api, deps);
+    caDeskRoutes(api, deps.caDesk);
+    sessionRoutes(api, { portal: deps.portal, accounts: deps.accounts, cookies });
+    dashboardRoutes(api, deps);
   });
+  webRoutes(app, deps.webRoot);
   return app;
 }

@@ -3,14 +3,26 @@ import type { FastifyRequest } from 'fastify';
 import { hashApiKey } from '../accounts/api-keys.js';
 import { CertbrokerError } from '../domain/errors.js';
 import type { Actor } from '../domain/order.js';
+import type { PortalRole } from '../domain/portal.js';
 import { findKeyOwner } from '../store/accounts.repository.js';
 import type { Db } from '../store/database.js';
 
-/** Who is calling. `admin` is the CLI beside a running PGlite server, holding the lock file's token. */
+/**
+ * Who is calling. `admin` is the CLI beside a running PGlite server, holding the lock file's token.
+ * `keyId` names the credential: an API key, or a portal session (`ses_…`) of the signed-in `user`; a
+ * session acts exactly as its account's API key would.
+ */
 export type Principal =
-  | { readonly kind: 'reseller'; readonly resellerId: string; readonly keyId: string }
-  | { readonly kind: 'staff'; readonly staffId: string; readonly keyId: string }
+  | { readonly kind: 'reseller'; readonly resellerId: string; readonly keyId: string; readonly user?: SessionUser }
+  | { readonly kind: 'staff'; readonly staffId: string; readonly keyId: string; readonly user?: SessionUser }
   | { readonly kind: 'admin' };
+
+/** The signed-in person behind a session principal. */
+export interface SessionUser {
+  readonly id: string;
+  readonly email: string;
+  readonly role: PortalRole;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {

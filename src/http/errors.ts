@@ -4,7 +4,10 @@ import { CertbrokerError, type ErrorKind, type FieldError } from '../domain/erro
 /** The one place where an error kind becomes an HTTP status (after Boulder's WFE). */
 const STATUS: Readonly<Record<ErrorKind, number>> = {
   invalid: 422,
+  /** A request that is not what it claims to be, e.g. an upload whose bytes are not its declared file type. */
+  malformed: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   payment_required: 402,
@@ -30,8 +33,29 @@ const FASTIFY_ERRORS: Readonly<Record<string, { status: number; code: string; me
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'body.bad_length', message: 'The Content-Length header does not match the body.' },
 };
 
+/** How deeply a JSON body may nest: far beyond any request of the API, far below what recursion can bear. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether `value` nests deeper than `max` arrays and objects; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Installs the error and not-found handlers: one error shape, no stack traces, internal detail only in the log. */
 export function installErrorHandling(app: FastifyInstance): void {
+  // A body nested absurdly deep is refused before any handler walks it (hashing, validation).
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.body !== undefined && nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
+      return sendError(reply, 400, 'body.too_deep', `The request body nests deeper than ${MAX_BODY_DEPTH} levels of arrays and objects.`);
+    }
+  });
   app.setErrorHandler((error: FastifyError | CertbrokerError | Error, request, reply) => {
     if (error instanceof CertbrokerError) {
       if (error.kind === 'internal') request.log.error({ err: error }, 'internal error');

@@ -41,6 +41,17 @@ export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
 }
 
+/** Thrown by a handler whose job may succeed, but not before `notBefore` (e.g. a supplier's rate limit). */
+export class DeferredJobError extends Error {
+  override readonly name = 'DeferredJobError';
+  readonly notBefore: Date;
+
+  constructor(message: string, notBefore: Date) {
+    super(message);
+    this.notBefore = notBefore;
+  }
+}
+
 export type JobHandler = (job: Job) => Promise<void>;
 
 export interface HandlerOptions {
@@ -225,6 +236,12 @@ export class JobRunner {
     if (!this.#stopped) this.#schedule(this.#wake ? 0 : this.#pollMs);
   }
 
+  /** The next attempt: after the backoff, and not before the time a deferred job named. */
+  #retryAt(error: unknown, backoffMs: number): Date {
+    const afterBackoff = this.#clock.now().getTime() + backoffMs;
+    return new Date(error instanceof DeferredJobError ? Math.max(afterBackoff, error.notBefore.getTime()) : afterBackoff);
+  }
+
   async #run(row: JobRow): Promise<void> {
     const registered = this.#handlers.get(row.name);
     const job: Job = { id: row.id, name: row.name, payload: row.payload, attempt: row.attempts, maxAttempts: row.max_attempts };
@@ -246,7 +263,7 @@ export class JobRunner {
         .set(
           dead
             ? { status: 'dead', finished_at: this.#clock.now(), locked_until: null, last_error: message.slice(0, 2000) }
-            : { status: 'pending', run_at: new Date(this.#clock.now().getTime() + backoff(row.attempts)), locked_until: null, last_error: message.slice(0, 2000) },
+            : { status: 'pending', run_at: this.#retryAt(error, backoff(row.attempts)), locked_until: null, last_error: message.slice(0, 2000) },
         )
         .where('id', '=', row.id)
         .execute();

@@ -8,6 +8,8 @@ import { parseConnectionUrl } from 'nodemailer/lib/shared';
 export interface MailTransport {
   /** Delivers `raw` unchanged to `envelope.to` with `envelope.from` as the SMTP sender; rejects on any failure. */
   send(envelope: { readonly from: string; readonly to: string }, raw: string): Promise<void>;
+  /** Connects and greets the relay without sending anything (the health check); rejects when it does not answer. */
+  verify?(): Promise<void>;
   /** Closes connections; later sends fail. */
   close(): void;
 }
@@ -28,6 +30,9 @@ export function createSmtpTransport(url: string, ehloName: string): MailTranspor
   return {
     async send(envelope, raw) {
       await transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
+    },
+    async verify() {
+      await transporter.verify();
     },
     close() {
       transporter.close();

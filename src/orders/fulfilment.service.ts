@@ -3,14 +3,15 @@ import { CertbrokerError } from '../domain/errors.js';
 import type { Actor } from '../domain/order.js';
 import type { Money } from '../domain/money.js';
 import type { ResellerNoticeKind } from '../mail/templates/reseller-notice.js';
-import { PRODUCTS } from '../domain/products.js';
+import { PRODUCT_CODES, PRODUCTS, type ProductCode } from '../domain/products.js';
 import { defaultCertificateValidityDays } from '../domain/validity.js';
 import type { Job, JobQueue } from '../jobs/queue.js';
-import { PermanentJobError } from '../jobs/queue.js';
+import { DeferredJobError, PermanentJobError } from '../jobs/queue.js';
 import { findReseller, type Reseller } from '../store/accounts.repository.js';
 import type { Db, Executor } from '../store/database.js';
 import * as f from '../store/fulfilment.repository.js';
 import { newId } from '../store/ids.js';
+import { closeOutage, listIncidents, openIncident, resolveIncident, type SupplierIncident } from '../store/incidents.repository.js';
 import { appendEvent, findOrder, type OrderDetails } from '../store/orders.repository.js';
 import { openRefundRequest, orderMoney } from '../store/refunds.repository.js';
 import {
@@ -18,11 +19,13 @@ import {
   canResendApproval,
   SupplierError,
   type ApprovalEmailRequest,
+  type DcvInstructionsRequest,
   type IssuedCertificate,
   type Supplier,
   type SupplierEvent,
 } from '../suppliers/supplier.js';
 import { approverEmailsFor } from '../validation/approver.js';
+import { comparableName } from '../validation/domains.js';
 import { validateEmail } from '../validation/contacts.js';
 import { encodeContext, encodeInteger, encodeOid, encodeSequence, encodeSet } from '../validation/der.js';
 import type { Checked, DecodedCsr } from '../validation/types.js';
@@ -33,6 +36,7 @@ import { SupplierCircuits, type SupplierHealth } from './supplier-health.js';
 export type OrderEmail =
   | { readonly template: 'order-confirmation'; readonly to: string }
   | { readonly template: 'approval'; readonly to: string; readonly approval: ApprovalEmailRequest }
+  | { readonly template: 'dcv-instructions'; readonly to: string; readonly instructions: DcvInstructionsRequest }
   | { readonly template: 'fulfilment'; readonly to: string; readonly certificate: IssuedCertificate }
   | { readonly template: 'hold-notice'; readonly to: string }
   | { readonly template: 'reseller-notice'; readonly to: string; readonly notice: { readonly kind: ResellerNoticeKind; readonly amount: Money; readonly note: string | null } };
@@ -46,6 +50,9 @@ export interface OrderMail {
 export type Screen = (order: OrderDetails) => Promise<{ readonly hold: boolean }>;
 
 export const passAll: Screen = async () => ({ hold: false });
+
+/** Where a supplier's `documents_requested` event goes (the documents use case). */
+export type DocumentsRequested = (order: OrderDetails, event: Extract<SupplierEvent, { type: 'documents_requested' }>, supplierName: string) => Promise<void>;
 
 const SYSTEM: Actor = { type: 'system', id: 'fulfilment' };
 
@@ -64,11 +71,14 @@ export class FulfilmentService {
   readonly #suppliers: ReadonlyMap<string, Supplier>;
   readonly #defaultSupplier: string;
   readonly #chain: readonly string[];
+  readonly #explicitChain: boolean;
+  readonly #productChains: Partial<Record<ProductCode, readonly string[]>>;
   readonly #circuits: SupplierCircuits;
   readonly #mail: OrderMail;
   readonly #webhooks: Webhooks;
   readonly #screen: Screen;
   readonly #releasedFromHold: (orderId: string) => Promise<boolean>;
+  readonly #documentsRequested: DocumentsRequested;
   readonly #decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
 
   constructor(deps: {
@@ -80,12 +90,16 @@ export class FulfilmentService {
     defaultSupplier: string;
     /** Suppliers in order of preference; a new order goes to the first able one (default: the default supplier alone). */
     supplierChain?: readonly string[];
+    /** A product's own order of preference, instead of `supplierChain`. */
+    productChains?: Partial<Record<ProductCode, readonly string[]>>;
     circuits?: SupplierCircuits;
     mail: OrderMail;
     webhooks: Webhooks;
     screen?: Screen;
     /** Whether staff released an order the screen held (it then goes on to its supplier). */
     releasedFromHold?: (orderId: string) => Promise<boolean>;
+    /** Records a supplier's document request (OV/EV) and routes it to the reseller (`DocumentsService.recordRequest`). */
+    documentsRequested?: DocumentsRequested;
     decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
   }) {
     this.#db = deps.db;
@@ -94,14 +108,27 @@ export class FulfilmentService {
     this.#suppliers = deps.suppliers;
     this.#defaultSupplier = deps.defaultSupplier;
     this.#chain = deps.supplierChain ?? [deps.defaultSupplier];
+    this.#explicitChain = deps.supplierChain !== undefined;
+    this.#productChains = deps.productChains ?? {};
     this.#circuits = deps.circuits ?? new SupplierCircuits();
     this.#mail = deps.mail;
     this.#webhooks = deps.webhooks;
     this.#screen = deps.screen ?? passAll;
     this.#releasedFromHold = deps.releasedFromHold ?? (async () => false);
+    this.#documentsRequested =
+      deps.documentsRequested ??
+      (async (order) => {
+        throw new PermanentJobError(`a supplier asked for documents for ${order.id}, but no documents service is wired`);
+      });
     this.#decodeCsr = deps.decodeCsr;
-    for (const name of [this.#defaultSupplier, ...this.#chain]) {
+    for (const name of [this.#defaultSupplier, ...this.#chain, ...Object.values(this.#productChains).flat()]) {
       if (!this.#suppliers.has(name)) throw new Error(`The supplier "${name}" is not configured.`);
+    }
+    for (const product of PRODUCT_CODES) {
+      if (this.#chainOf(product).length === 0) {
+        const level = PRODUCTS[product].validation.toUpperCase();
+        throw new Error(`No configured supplier issues ${level} certificates, so ${product} cannot be fulfilled: add one (e.g. local-ca) to its supplier list.`);
+      }
     }
   }
 
@@ -155,45 +182,84 @@ export class FulfilmentService {
     const accepted = await f.findSupplierOrder(this.#db, order.id);
     const candidates = accepted ? [accepted.supplier] : this.#candidates(order);
     let lastError: unknown;
+    const refusals: { supplier: string; error: SupplierError }[] = [];
     for (const name of candidates) {
       const supplier = this.#suppliers.get(name) as Supplier;
       let supplierOrderId = accepted?.supplierOrderId;
       if (supplierOrderId === undefined) {
         try {
           supplierOrderId = (await supplier.submit(this.#submitRequest(order, reseller))).supplierOrderId;
-          this.#circuits.succeeded(name);
         } catch (error) {
           if (error instanceof SupplierError && !error.retryable) {
-            await this.#supplierClosed(order, 'cancelled_by_supplier', `${supplier.name} refused the order: ${error.message}`, supplier.name);
-            return;
+            // This supplier will not take the order as it is (e.g. CAA names another CA): the next one may.
+            refusals.push({ supplier: name, error });
+            await this.#supplierEvent(order.id, name, 'supplier.refused', `${name} refused the order (${error.code}): ${error.message}`);
+            continue;
           }
-          this.#circuits.failed(name, (error as Error).message);
-          await appendEvent(this.#db, {
-            orderId: order.id,
-            at: this.#clock.now(),
-            type: 'supplier.unavailable',
-            fromStatus: null,
-            toStatus: null,
-            actor: { type: 'system', id: name },
-            note: `${name} could not take the order: ${(error as Error).message}`,
-          });
+          await this.#supplierFailed(order.id, name, error);
           lastError = error;
           continue;
         }
+        await this.#supplierAnswered(name);
       }
       await this.#accepted(order, supplier, supplierOrderId);
       return;
     }
-    throw lastError ?? new Error(`no supplier is available for ${order.product}`);
+    if (lastError !== undefined) {
+      // A supplier that is down or busy may take it later: retry, not before the time it named.
+      const retryAt = lastError instanceof SupplierError ? lastError.retryAt : undefined;
+      if (retryAt !== undefined) throw new DeferredJobError((lastError as Error).message, retryAt);
+      throw lastError;
+    }
+    const first = refusals[0];
+    if (first !== undefined) {
+      const reason = refusals.map((r) => r.error.message).join(' ');
+      await this.#supplierClosed(order, 'cancelled_by_supplier', reason, first.supplier, first.error.code);
+      return;
+    }
+    throw new Error(`no supplier is available for ${order.product}`);
+  }
+
+  /** A supplier answered: its circuit closes, and an open outage incident with it. */
+  async #supplierAnswered(name: string): Promise<void> {
+    this.#circuits.succeeded(name);
+    await closeOutage(this.#db, name, this.#clock.now());
+  }
+
+  /** A supplier could not be reached or was busy: on the timeline, in its circuit, and an incident once it is down. */
+  async #supplierFailed(orderId: string, name: string, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    this.#circuits.failed(name, message);
+    await this.#supplierEvent(orderId, name, 'supplier.unavailable', `${name} could not take the order: ${message}`);
+    if (!this.#circuits.available(name)) {
+      await openIncident(this.#db, { supplier: name, kind: 'outage', orderId: null, detail: `${name} failed ${this.#circuits.health(name).consecutiveFailures} times in a row; new orders go to the next supplier. Last error: ${message}`, at: this.#clock.now() });
+    }
+  }
+
+  async #supplierEvent(orderId: string, supplier: string, type: string, note: string): Promise<void> {
+    await appendEvent(this.#db, { orderId, at: this.#clock.now(), type, fromStatus: null, toStatus: null, actor: { type: 'system', id: supplier }, note });
   }
 
   /** The suppliers a new order may go to, in order: the product's chain, those whose circuit lets work through. */
   #candidates(order: OrderDetails): string[] {
-    const preferred = PRODUCTS[order.product].supplier;
-    const chain = this.#suppliers.has(preferred) && !this.#chain.includes(preferred) ? [preferred, ...this.#chain] : [...this.#chain];
+    const chain = this.#chainOf(order.product);
     const able = chain.filter((name) => this.#circuits.available(name));
     // When every supplier is down, try them all anyway rather than none: a probe is better than a stall.
     return able.length > 0 ? able : chain;
+  }
+
+  /** A product's suppliers in order of preference, without those that do not issue its validation level. */
+  #chainOf(product: ProductCode): string[] {
+    const preferred = PRODUCTS[product].supplier;
+    const configured = this.#productChains[product];
+    // An explicit list decides; without one, the catalog's supplier for the product (when configured) goes first.
+    const fallback = this.#explicitChain || !this.#suppliers.has(preferred) || this.#chain.includes(preferred) ? [...this.#chain] : [preferred, ...this.#chain];
+    const chain = configured !== undefined ? [...configured] : fallback;
+    const level = PRODUCTS[product].validation;
+    return chain.filter((name) => {
+      const levels = this.#suppliers.get(name)?.validationLevels;
+      return levels === undefined || levels.includes(level);
+    });
   }
 
   #submitRequest(order: OrderDetails, reseller: Reseller) {
@@ -248,6 +314,25 @@ export class FulfilmentService {
     return [...this.#suppliers.keys()].map((name) => this.#circuits.health(name));
   }
 
+  /** Suppliers' incidents for staff, open ones first. */
+  incidents(options: { open?: boolean } = {}): Promise<SupplierIncident[]> {
+    return listIncidents(this.#db, options);
+  }
+
+  /** Staff close an incident with a note. */
+  async resolveIncident(actor: Actor & { type: 'staff' }, id: string, input: { note?: unknown }): Promise<SupplierIncident> {
+    const note = typeof input.note === 'string' ? input.note.trim() : '';
+    if (note === '' || note.length > 2000) {
+      throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', [{ path: 'note', code: 'note.required', message: 'note must say what was done, 1 to 2000 characters.' }]);
+    }
+    if (!(await resolveIncident(this.#db, id, actor.id, note, this.#clock.now()))) {
+      const known = (await listIncidents(this.#db, { limit: 1000 })).find((incident) => incident.id === id);
+      if (!known) throw new CertbrokerError('not_found', 'incident.not_found', 'No such incident.');
+      throw new CertbrokerError('conflict', 'incident.resolved', 'The incident is resolved already.');
+    }
+    return (await listIncidents(this.#db, { limit: 1000 })).find((incident) => incident.id === id) as SupplierIncident;
+  }
+
   /** The sink a supplier reports through: an event is durable once this returns (a job, deduplicated by event id). */
   async recordSupplierEvent(event: SupplierEvent): Promise<void> {
     await this.#queue.enqueue(this.#db, { name: 'supplier.event', payload: { event: JSON.parse(JSON.stringify(event)) as Record<string, unknown> }, dedupeKey: `supplier.event:${event.eventId}` });
@@ -294,9 +379,26 @@ export class FulfilmentService {
         });
         return;
       }
+      case 'documents_requested':
+        return this.#documentsRequested(order, event, supplierName);
       case 'cancelled':
       case 'rejected':
         return this.#supplierClosed(order, 'cancelled_by_supplier', event.reason, supplierName);
+      case 'incident':
+        await this.#db.transaction().execute(async (trx) => {
+          const now = this.#clock.now();
+          if (!(await openIncident(trx, { supplier: supplierName, kind: event.kind, orderId: order.id, detail: event.detail, at: now }))) return;
+          await appendEvent(trx, {
+            orderId: order.id,
+            at: now,
+            type: 'supplier.incident',
+            fromStatus: null,
+            toStatus: null,
+            actor: { type: 'system', id: supplierName },
+            note: 'The certificate the supplier returned did not match the order and was not delivered; staff are reviewing it.',
+          });
+        });
+        return;
     }
   }
 
@@ -318,6 +420,58 @@ export class FulfilmentService {
         note: `Approval email to ${request.to}${request.sequence > 0 ? ` (resend ${request.sequence})` : ''}.`,
       });
       await this.#notify(trx, order, 'order.approval_email_sent', { to: request.to, sequence: request.sequence }, `approval:${request.to}:${request.sequence}`);
+    });
+  }
+
+  /**
+   * The instructions email a supplier without email approval asks for (what to publish, where): queued
+   * in the outbox, on the timeline, and announced by webhook. Where the supplier cannot use the method
+   * the order asked for (ACME has no email approval), the order's `dcv` follows what it will check.
+   */
+  async sendDcvInstructions(request: DcvInstructionsRequest): Promise<void> {
+    const order = await findOrder(this.#db, null, request.orderId);
+    if (!order) throw new Error(`instructions email for unknown order ${request.orderId}`);
+    const reseller = await this.#reseller(order.resellerId);
+    const supplierName = (await this.supplierOf(order)).name;
+    await this.#db.transaction().execute(async (trx) => {
+      const now = this.#clock.now();
+      const changed: string[] = [];
+      for (const instruction of request.instructions) {
+        const method = instruction.method === 'dns-01' ? 'dns' : 'http';
+        const name = comparableName(instruction.domain);
+        const domain = order.domains.find((d) => comparableName(d.name) === name);
+        if (domain === undefined || domain.dcv.method === method) continue;
+        await trx.updateTable('order_domains').set({ dcv_method: method, dcv_email: null }).where('order_id', '=', order.id).where('name', '=', domain.name).execute();
+        changed.push(`${domain.name}: ${domain.dcv.method} → ${method}`);
+      }
+      if (changed.length > 0) {
+        await appendEvent(trx, {
+          orderId: order.id,
+          at: now,
+          type: 'dcv.changed',
+          fromStatus: null,
+          toStatus: null,
+          actor: { type: 'system', id: supplierName },
+          note: `${supplierName} validates these names another way: ${changed.join(', ')}.`,
+        });
+      }
+      await this.#mail.queue(trx, { template: 'dcv-instructions', to: request.to, instructions: request, order, reseller, sequence: request.sequence });
+      await appendEvent(trx, {
+        orderId: order.id,
+        at: now,
+        type: 'dcv_instructions.queued',
+        fromStatus: null,
+        toStatus: null,
+        actor: { type: 'system', id: supplierName },
+        note: `Domain-control instructions to ${request.to}${request.sequence > 1 ? ` (email ${request.sequence})` : ''}: ${request.instructions.map((i) => `${i.domain} by ${i.method}`).join(', ')}.`,
+      });
+      await this.#notify(
+        trx,
+        order,
+        'order.dcv_instructions_sent',
+        { to: request.to, sequence: request.sequence, instructions: request.instructions, ...(request.expiresAt !== undefined && { expiresAt: new Date(request.expiresAt).toISOString() }) },
+        `dcv:${request.to}:${request.sequence}`,
+      );
     });
   }
 
@@ -474,7 +628,7 @@ export class FulfilmentService {
     for (const to of contactsOf(order)) await this.#mail.queue(trx, { template: 'hold-notice', to, order, reseller, sequence });
   }
 
-  async #supplierClosed(order: OrderDetails, to: 'cancelled_by_supplier', reason: string, supplierName: string): Promise<void> {
+  async #supplierClosed(order: OrderDetails, to: 'cancelled_by_supplier', reason: string, supplierName: string, code?: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const moved = await f.transitionOrder(trx, {
         orderId: order.id,
@@ -492,7 +646,7 @@ export class FulfilmentService {
       if (amount > 0) {
         await openRefundRequest(trx, { id: newId('rfd'), orderId: order.id, resellerId: order.resellerId, amount, currency: order.price.currency, reason, at: this.#clock.now() });
       }
-      await this.#notify(trx, order, 'order.cancelled_by_supplier', { reason, refundPending: amount > 0 ? { amount, currency: order.price.currency } : null });
+      await this.#notify(trx, order, 'order.cancelled_by_supplier', { reason, ...(code !== undefined && { code }), refundPending: amount > 0 ? { amount, currency: order.price.currency } : null });
     });
   }
 

@@ -35,6 +35,16 @@ export function outboxOrderMail(outbox: MailOutbox): OrderMail {
             data: { domains: email.approval.domains, approvalUrl: email.approval.approvalUrl, approvalCode: email.approval.approvalCode, expiresAt: new Date(email.approval.expiresAt) },
           });
           return;
+        case 'dcv-instructions':
+          await outbox.enqueue(trx, {
+            ...common,
+            template: 'dcv-instructions',
+            data: {
+              instructions: email.instructions.instructions,
+              expiresAt: email.instructions.expiresAt === undefined ? null : new Date(email.instructions.expiresAt),
+            },
+          });
+          return;
         case 'fulfilment':
           await outbox.enqueue(trx, {
             ...common,

@@ -19,6 +19,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.cancelled_by_supplier',
   'order.rejected',
   'order.approval_email_sent',
+  'order.documents_requested',
+  'order.dcv_instructions_sent',
   'order.cancellable',
   'order.cancel_refused',
   'order.refund_approved',

@@ -8,6 +8,10 @@ import * as intake from './migrations/2026-11-26-0001-intake.js';
 import * as fulfilment from './migrations/2026-11-27-0002-fulfilment.js';
 import * as cancellation from './migrations/2026-11-27-0003-cancellation.js';
 import * as screening from './migrations/2026-11-27-0004-screening.js';
+import * as documents from './migrations/2026-11-27-0005-documents.js';
+import * as portal from './migrations/2026-11-27-0006-portal.js';
+import * as supplierIncidents from './migrations/2026-11-27-0007-supplier-incidents.js';
+import * as rateLimits from './migrations/2026-11-27-0008-rate-limits.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -29,6 +33,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27-0002-fulfilment': fulfilment,
   '2026-11-27-0003-cancellation': cancellation,
   '2026-11-27-0004-screening': screening,
+  '2026-11-27-0005-documents': documents,
+  '2026-11-27-0006-portal': portal,
+  '2026-11-27-0007-supplier-incidents': supplierIncidents,
+  '2026-11-27-0008-rate-limits': rateLimits,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -228,7 +228,91 @@ export interface OrderScreeningTable {
   note: string | null;
 }
 
+export interface SupplierIncidentTable {
+  id: string;
+  supplier: string;
+  kind: 'outage' | 'compliance';
+  order_id: string | null;
+  detail: string;
+  opened_at: Timestamp;
+  resolved_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  resolved_by: string | null;
+  resolution_note: string | null;
+}
+
+/** Portal and console users (issue 9): a reseller's owner or member, or a staff member. */
+export interface PortalUserTable {
+  id: string;
+  reseller_id: string | null;
+  staff_id: string | null;
+  email: string;
+  password_hash: string;
+  role: string;
+  created_at: Timestamp;
+  last_sign_in_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface PortalSignInThrottleTable {
+  email_hash: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  locked_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface PortalSessionTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** OV/EV document requests a supplier raised (issue 7). */
+export interface DocumentRequestTable {
+  id: string;
+  order_id: string;
+  supplier: string;
+  supplier_request_id: string;
+  kind: string;
+  note: string;
+  created_at: Timestamp;
+  answered_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  seq: Generated<number>;
+}
+
+/** Documents uploaded in answer, with their bytes and checksum. */
+export interface OrderDocumentTable {
+  id: string;
+  order_id: string;
+  request_id: string;
+  type: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** PGlite reads bytea as Uint8Array, node-postgres as Buffer. */
+  content: ColumnType<Uint8Array, Buffer, never>;
+  uploaded_by_type: string;
+  uploaded_by_id: string;
+  created_at: Timestamp;
+  forwarded_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  seq: Generated<number>;
+}
+
+export interface RateLimitWindowTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
 export interface Database {
+  rate_limit_windows: RateLimitWindowTable;
+  document_requests: DocumentRequestTable;
+  order_documents: OrderDocumentTable;
+  portal_users: PortalUserTable;
+  portal_sessions: PortalSessionTable;
+  portal_sign_in_throttle: PortalSignInThrottleTable;
+  supplier_incidents: SupplierIncidentTable;
   order_screenings: OrderScreeningTable;
   refund_requests: RefundRequestTable;
   jobs: JobTable;

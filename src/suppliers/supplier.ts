@@ -1,3 +1,4 @@
+import type { DocumentKind } from '../domain/documents.js';
 import type { Language } from '../domain/order.js';
 import type { ProductCode, ValidationLevel } from '../domain/products.js';
 
@@ -69,8 +70,15 @@ export type SupplierEvent =
   | { readonly type: 'issued'; readonly eventId: string; readonly orderId: string; readonly requestId: string; readonly certificate: IssuedCertificate }
   | { readonly type: 'hold'; readonly eventId: string; readonly orderId: string; readonly reason: string }
   | { readonly type: 'hold_released'; readonly eventId: string; readonly orderId: string }
+  /** OV/EV: the supplier needs documents to validate the organisation; `requestId` is the supplier's, answered documents name it. */
+  | { readonly type: 'documents_requested'; readonly eventId: string; readonly orderId: string; readonly requestId: string; readonly kind: DocumentKind; readonly note: string }
   | { readonly type: 'cancelled'; readonly eventId: string; readonly orderId: string; readonly reason: string }
-  | { readonly type: 'rejected'; readonly eventId: string; readonly orderId: string; readonly reason: string };
+  | { readonly type: 'rejected'; readonly eventId: string; readonly orderId: string; readonly reason: string }
+  /**
+   * Something staff must look at that the order's state alone does not say, e.g. a certificate the
+   * adapter withheld because it did not match the order (a compliance incident).
+   */
+  | { readonly type: 'incident'; readonly eventId: string; readonly orderId: string; readonly kind: 'compliance'; readonly detail: string };
 
 /** The platform's end of a supplier's events. `emit` returns once the event is durably recorded. */
 export interface SupplierEventSink {
@@ -91,27 +99,81 @@ export interface ApprovalEmailRequest {
   readonly sequence: number;
 }
 
+/** The ACME challenge types a customer can be asked to prepare (RFC 8555 8.3, 8.4). */
+export type ChallengeType = 'dns-01' | 'http-01';
+
+/** What to publish for one name to prove control of it (a supplier without email approval, e.g. ACME). */
+export interface DcvInstruction {
+  /** The name as ordered, `*.example.com` for a wildcard. */
+  readonly domain: string;
+  readonly method: ChallengeType;
+  /** dns-01: the TXT record's owner name, `_acme-challenge.<domain without *.>` (RFC 8555 8.4). */
+  readonly recordName?: string;
+  /** dns-01: always `TXT`. */
+  readonly recordType?: 'TXT';
+  /** dns-01: the record's value, the base64url SHA-256 digest of the key authorization (RFC 8555 8.4). */
+  readonly recordValue?: string;
+  /** http-01: where the file must answer, `http://<domain>/.well-known/acme-challenge/<token>` (RFC 8555 8.3). */
+  readonly url?: string;
+  /** http-01: the file's exact content, the key authorization (RFC 8555 8.3). */
+  readonly content?: string;
+  /**
+   * The method the order asked for when the supplier cannot use it for this name: `email` (ACME has
+   * no email method), `http` (a wildcard needs DNS, RFC 8555 7.1.3) or `dns` (an IP address needs the
+   * website). The order's `dcv` follows, and the email says why the method differs.
+   */
+  readonly replaces?: 'email' | 'http' | 'dns';
+}
+
+/** One instructions email; one logical email per (order, recipient, sequence). */
+export interface DcvInstructionsRequest {
+  readonly orderId: string;
+  /** The approver contact. */
+  readonly to: string;
+  readonly language: Language;
+  /** 1 for the first email; each resend or new round counts up. */
+  readonly sequence: number;
+  /** Names still to validate; names the CA has validated already are left out. */
+  readonly instructions: readonly DcvInstruction[];
+  /** When the CA stops accepting these answers (RFC 8555 7.1.4 `expires`), if it said. */
+  readonly expiresAt?: Date;
+}
+
 export interface SupplierMailPort {
   /** Queues the approval email durably; returns once it is in the outbox. */
   sendApprovalEmail(request: ApprovalEmailRequest): Promise<void>;
+  /**
+   * Queues the domain-control instructions email (what to publish, where; no links) that takes the
+   * approval email's place for suppliers without email approval. Optional: a port without it gets the
+   * instructions on the order's timeline instead.
+   */
+  sendDcvInstructions?(request: DcvInstructionsRequest): Promise<void>;
 }
 
-/** Thrown by adapters. `retryable` failures are retried with backoff; the others end the attempt. */
+/**
+ * Thrown by adapters. `retryable` failures are retried with backoff (not before `retryAt` when the
+ * supplier said when, e.g. a rate limit); the others end the attempt at this supplier.
+ */
 export class SupplierError extends Error {
   readonly code: string;
   readonly retryable: boolean;
+  /** When the supplier allows the next attempt, if it said. */
+  readonly retryAt: Date | undefined;
 
-  constructor(code: string, message: string, options: { retryable: boolean }) {
+  constructor(code: string, message: string, options: { retryable: boolean; retryAt?: Date }) {
     super(message);
     this.name = 'SupplierError';
     this.code = code;
     this.retryable = options.retryable;
+    this.retryAt = options.retryAt;
   }
 }
 
 /** The operations every supplier has. Optional capabilities are separate interfaces, detected at run time. */
 export interface Supplier {
   readonly name: string;
+  /** The validation levels it issues; absent: all. The platform sends it no order of another level. */
+  readonly validationLevels?: readonly ValidationLevel[];
   /** Idempotent per `orderId`: a repeated call returns the first call's supplier order, never a second one. */
   submit(request: SubmitRequest): Promise<SubmitResponse>;
   status(supplierOrderId: string): Promise<SupplierOrderState>;
@@ -128,8 +190,20 @@ export interface ApprovalCapability {
   resendApproval(request: { readonly supplierOrderId: string; readonly approverEmail?: string }): Promise<void>;
 }
 
+/** A document the platform forwards: `id` is the platform's, and a repeated submission of the same id changes nothing. */
+export interface SubmittedDocument {
+  readonly id: string;
+  /** The supplier's id of the document request it answers. */
+  readonly requestId: string;
+  readonly type: DocumentKind;
+  readonly name: string;
+  readonly contentType: string;
+  readonly content: Uint8Array;
+}
+
 export interface DocumentsCapability {
-  submitDocuments(request: { readonly supplierOrderId: string; readonly documents: readonly { readonly name: string; readonly contentType: string; readonly content: Uint8Array }[] }): Promise<void>;
+  /** Takes documents for an order's open document requests; idempotent per document id. */
+  submitDocuments(request: { readonly supplierOrderId: string; readonly documents: readonly SubmittedDocument[] }): Promise<void>;
 }
 
 export interface ReissueCapability {
@@ -143,7 +217,52 @@ export interface DeskCapability {
   deskCancel(request: { readonly orderId: string; readonly reason: string }): Promise<void>;
 }
 
+/** An order as a supplier's validation desk sees it (OV/EV organisation validation). */
+export interface DeskOrder {
+  readonly orderId: string;
+  readonly supplierOrderId: string;
+  readonly product: string;
+  readonly names: readonly string[];
+  readonly organization: Record<string, unknown> | null;
+  readonly organizationState: 'pending' | 'approved' | 'rejected' | 'not_required';
+  /** Every name's domain control is validated. */
+  readonly domainControlValidated: boolean;
+  readonly hold: { readonly since: Date; readonly reason: string } | null;
+  readonly documentRequests: readonly { readonly requestId: string; readonly kind: DocumentKind; readonly note: string; readonly requestedAt: Date; readonly answeredAt: Date | null }[];
+}
+
+/** A document as the supplier received it, with the checksum it computed itself. */
+export interface DeskDocument {
+  readonly documentId: string;
+  readonly requestId: string;
+  readonly type: DocumentKind;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly receivedAt: Date;
+}
+
+/**
+ * A supplier's own organisation-validation desk (the embedded CA has one): its staff ask for documents,
+ * review them, approve or reject the organisation, and hold an order. Every outcome reaches the
+ * platform as a {@link SupplierEvent}, like any supplier's.
+ */
+export interface ValidationDeskCapability {
+  /** Orders awaiting organisation validation, oldest first. */
+  deskQueue(): Promise<DeskOrder[]>;
+  deskOrder(request: { readonly orderId: string }): Promise<DeskOrder>;
+  /** Asks for documents: reported as a `documents_requested` event. */
+  deskRequestDocuments(request: { readonly orderId: string; readonly kind: DocumentKind; readonly note: string }): Promise<{ readonly requestId: string }>;
+  deskDocuments(request: { readonly orderId: string }): Promise<DeskDocument[]>;
+  /** Approves the organisation (issuance follows once domain control is validated too), or rejects it: reported as a `rejected` event. */
+  deskDecideOrganization(request: { readonly orderId: string; readonly decision: 'approve' | 'reject'; readonly reason: string }): Promise<void>;
+  /** Holds an order (a `hold` event) or lifts the hold (`hold_released`); nothing is issued while it is held. */
+  deskHold(request: { readonly orderId: string; readonly hold: boolean; readonly reason: string }): Promise<void>;
+}
+
 export const hasDesk = (s: Supplier): s is Supplier & DeskCapability => typeof (s as Partial<DeskCapability>).deskCancel === 'function';
+export const hasValidationDesk = (s: Supplier): s is Supplier & ValidationDeskCapability => typeof (s as Partial<ValidationDeskCapability>).deskDecideOrganization === 'function';
 export const canCancel = (s: Supplier): s is Supplier & CancelCapability => typeof (s as Partial<CancelCapability>).cancel === 'function';
 export const canResendApproval = (s: Supplier): s is Supplier & ApprovalCapability => typeof (s as Partial<ApprovalCapability>).resendApproval === 'function';
 export const canTakeDocuments = (s: Supplier): s is Supplier & DocumentsCapability => typeof (s as Partial<DocumentsCapability>).submitDocuments === 'function';

@@ -21,10 +21,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(db: TestDatabase, options: { rateLimit?: RateLimitConfig | null } = {}): Promise<Harness> {
+export async function startHarness(db: TestDatabase, options: { rateLimit?: RateLimitConfig | null; platform?: Parameters<typeof startTestPlatform>[2] } = {}): Promise<Harness> {
   const store = await db.open();
   const clock = new FixedClock('2026-11-26T12:00:00Z');
-  const { platform, sink, close: closePlatform } = await startTestPlatform(store, clock);
+  const { platform, sink, close: closePlatform } = await startTestPlatform(store, clock, options.platform);
   const app = await createHttpApp(platform, { rateLimit: options.rateLimit ?? null });
   const staff = await platform.accounts.createStaff({ email: `staff${Date.now()}@example.org` });
   const staffKey = staff.apiKey.secret;

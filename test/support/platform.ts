@@ -16,7 +16,7 @@ export const TEST_PUBLIC_BASE_URL = 'https://portal.certbroker.test';
 export async function startTestPlatform(
   store: Store,
   clock: Clock,
-  overrides: Partial<Pick<PlatformOptions, 'jobs' | 'webhooksAllowPrivateTargets' | 'fraud'>> & { encryptionKey?: Buffer } = {},
+  overrides: Partial<Pick<PlatformOptions, 'jobs' | 'webhooksAllowPrivateTargets' | 'fraud' | 'acme' | 'supplierChain' | 'productChains'>> & { encryptionKey?: Buffer } = {},
 ): Promise<{ platform: Platform; sink: SmtpSink; close(): Promise<void> }> {
   const sink = await startSmtpSink({ port: 0 });
   const platform = await createPlatform({
@@ -35,6 +35,9 @@ export async function startTestPlatform(
     webhooksAllowPrivateTargets: overrides.webhooksAllowPrivateTargets ?? true,
     jobs: overrides.jobs ?? { backoffMs: () => 1, maxAttempts: 5 },
     ...(overrides.fraud !== undefined && { fraud: overrides.fraud }),
+    ...(overrides.acme !== undefined && { acme: overrides.acme }),
+    ...(overrides.supplierChain !== undefined && { supplierChain: overrides.supplierChain }),
+    ...(overrides.productChains !== undefined && { productChains: overrides.productChains }),
   });
   return {
     platform,

@@ -4,9 +4,10 @@ import type { AccountsService } from '../../accounts/accounts.service.js';
 import { staffOf } from '../auth.js';
 import { CertbrokerError } from '../../domain/errors.js';
 import type { JobAdmin } from '../../jobs/queue.js';
-import type { SupplierHealth } from '../../orders/supplier-health.js';
+import type { FulfilmentService } from '../../orders/fulfilment.service.js';
 import type { Db } from '../../store/database.js';
 import { listMessages } from '../../store/messages.repository.js';
+import type { SupplierIncident } from '../../store/incidents.repository.js';
 import { decodeIdCursor, pageLimit, paginate } from '../pagination.js';
 import { presentAccount, presentLedgerEntry } from '../presenters.js';
 import * as s from '../schemas.js';
@@ -15,7 +16,7 @@ const secured = [{ apiKey: [] }];
 const idOf = (params: unknown) => (params as { id: string }).id;
 
 /** Staff routes for reseller management (issue 2); holds, refunds and messages join them later. */
-export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsService; db: Db; jobs: JobAdmin; supplierHealth: () => readonly SupplierHealth[] }): void {
+export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsService; db: Db; jobs: JobAdmin; fulfilment: Pick<FulfilmentService, 'supplierHealth' | 'incidents' | 'resolveIncident'> }): void {
   const { accounts, db, jobs } = deps;
 
   app.get('/v1/staff/messages', {
@@ -80,12 +81,31 @@ export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsServ
     schema: {
       tags: ['staff'],
       summary: 'Supplier health and the state of the queue that feeds them',
-      description: 'Per supplier: up, down (its circuit is open: new orders go to the next one) or probing, with the last error.',
+      description:
+        'Per supplier: up, down (its circuit is open: new orders go to the next one) or probing, with the last error, as this process sees it; ' +
+        'and the open incidents every process recorded (an outage, a certificate a compliance guard withheld).',
       security: secured,
     },
     handler: async (request) => {
       staffOf(request);
-      return { data: deps.supplierHealth(), jobs: await jobs.counts() };
+      return { data: deps.fulfilment.supplierHealth(), incidents: (await deps.fulfilment.incidents({ open: true })).map(presentIncident), jobs: await jobs.counts() };
+    },
+  });
+
+  app.get('/v1/staff/suppliers/incidents', {
+    schema: { tags: ['staff'], summary: 'Supplier incidents, open ones first', security: secured, querystring: z.object({ open: z.enum(['true', 'false']).optional() }) },
+    handler: async (request) => {
+      staffOf(request);
+      const open = (request.query as { open?: string }).open === 'true';
+      return { data: (await deps.fulfilment.incidents({ open })).map(presentIncident) };
+    },
+  });
+
+  app.post('/v1/staff/suppliers/incidents/:id/resolve', {
+    schema: { tags: ['staff'], summary: 'Close a supplier incident with a note saying what was done', security: secured, params: s.idParams, body: z.object({ note: z.string() }) },
+    handler: async (request) => {
+      const staff = staffOf(request);
+      return presentIncident(await deps.fulfilment.resolveIncident({ type: 'staff', id: staff.id }, idOf(request.params), request.body as { note?: unknown }));
     },
   });
 
@@ -183,4 +203,18 @@ export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsServ
       return { id: created.id, apiKey: created.apiKey.secret };
     },
   });
+}
+
+function presentIncident(incident: SupplierIncident) {
+  return {
+    id: incident.id,
+    supplier: incident.supplier,
+    kind: incident.kind,
+    orderId: incident.orderId,
+    detail: incident.detail,
+    openedAt: incident.openedAt.toISOString(),
+    resolvedAt: incident.resolvedAt?.toISOString() ?? null,
+    resolvedBy: incident.resolvedBy,
+    resolutionNote: incident.resolutionNote,
+  };
 }

@@ -1,6 +1,6 @@
 import type { Language } from '../../domain/order.js';
 import { cleanLine, headerValue, html, text } from './escape.js';
-import { genericHtml, genericText, GENERIC_SENDER_NAME } from './generic.js';
+import { genericEmail } from './generic.js';
 import { button, codeBox, detailsTable, domainsSummary, formatDateTime, GENERIC_THEME, heading, nameList, paragraph, textDetails } from './layout.js';
 import type { RenderedEmail } from './types.js';
 
@@ -95,11 +95,5 @@ ${link}
 ${s.ignore}
 `;
 
-  return {
-    subject,
-    senderName: GENERIC_SENDER_NAME[language],
-    text: genericText(language, textBody),
-    html: genericHtml(language, subject, body),
-    attachments: [],
-  };
+  return genericEmail(language, subject, body, textBody);
 }

@@ -1,6 +1,6 @@
 import type { Language } from '../../domain/order.js';
 import { cleanLine, headerValue, html, text } from './escape.js';
-import { genericHtml, genericText, GENERIC_SENDER_NAME } from './generic.js';
+import { genericEmail } from './generic.js';
 import { detailsTable, domainsSummary, formatDateTime, GENERIC_THEME, heading, nameList, paragraph, textDetails } from './layout.js';
 import type { EmailAttachment, RenderedEmail } from './types.js';
 
@@ -123,11 +123,5 @@ ${s.privateKey}
     { filename: CERTIFICATE_FILENAME, contentType: PEM_CHAIN_TYPE, content: Buffer.from(leaf, 'ascii') },
     { filename: CHAIN_FILENAME, contentType: PEM_CHAIN_TYPE, content: Buffer.from(chain, 'ascii') },
   ];
-  return {
-    subject,
-    senderName: GENERIC_SENDER_NAME[language],
-    text: genericText(language, textBody),
-    html: genericHtml(language, subject, body),
-    attachments,
-  };
+  return genericEmail(language, subject, body, textBody, attachments);
 }

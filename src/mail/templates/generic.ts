@@ -1,5 +1,6 @@
 import type { Language } from '../../domain/order.js';
 import { html, text, type SafeHtml, type SafeText } from './escape.js';
+import type { EmailAttachment, RenderedEmail } from './types.js';
 import { GENERIC_THEME, htmlDocument } from './layout.js';
 
 /**
@@ -33,4 +34,9 @@ export function genericHtml(language: Language, title: string, body: SafeHtml): 
 /** The plain-text part of a generic email around `body`. */
 export function genericText(language: Language, body: SafeText): string {
   return text`${body}\n-- \n${GENERIC_SENDER_NAME[language]}\n${FOOTER[language]}\n`.value;
+}
+
+/** A generic email: its subject, the neutral sender, and both parts in the frame. */
+export function genericEmail(language: Language, subject: string, body: SafeHtml, textBody: SafeText, attachments: readonly EmailAttachment[] = []): RenderedEmail {
+  return { subject, senderName: GENERIC_SENDER_NAME[language], text: genericText(language, textBody), html: genericHtml(language, subject, body), attachments };
 }

@@ -1,3 +1,4 @@
+import { DOCUMENT_KIND_LABELS, type DocumentKind } from '../../domain/documents.js';
 import type { Language } from '../../domain/order.js';
 import { cleanLine, headerValue, html, text } from './escape.js';
 import { genericHtml, genericText, GENERIC_SENDER_NAME } from './generic.js';
@@ -5,22 +6,25 @@ import { detailsTable, domainsSummary, GENERIC_THEME, heading, nameList, paragra
 import type { RenderedEmail } from './types.js';
 
 /** What a notice to the reseller's account representative is about (seed step 3). */
-export const RESELLER_NOTICE_KINDS = ['order-cancellable', 'refund-approved', 'refund-declined'] as const;
+export const RESELLER_NOTICE_KINDS = ['order-cancellable', 'refund-approved', 'refund-declined', 'documents-requested'] as const;
 export type ResellerNoticeKind = (typeof RESELLER_NOTICE_KINDS)[number];
 
 /**
  * A notice to the reseller's account representative about one of its orders: it passed its seven-day
- * window and may be cancelled, or staff decided a supplier cancellation's refund. Reseller-facing and
- * generic: it carries neither a customer's brand nor the platform's name.
+ * window and may be cancelled, staff decided a supplier cancellation's refund, or the supplier asks for
+ * documents to validate the organisation (OV/EV). Reseller-facing and generic: it carries neither a
+ * customer's brand nor the platform's name, and never a link to a document.
  */
 export interface ResellerNoticeData {
   readonly kind: ResellerNoticeKind;
   readonly orderId: string;
   readonly domains: readonly string[];
-  /** Formatted amount with currency, e.g. "9.00 EUR". */
-  readonly amount: string;
-  /** Staff's note on a refund decision, if any. */
+  /** Formatted amount with currency, e.g. "9.00 EUR"; the notices about money have one. */
+  readonly amount?: string;
+  /** Staff's note on a refund decision, or the supplier's on a document request, if any. */
   readonly note: string | null;
+  /** The document request a `documents-requested` notice is about: the id to upload against, and what is needed. */
+  readonly request?: { readonly id: string; readonly kind: DocumentKind };
 }
 
 interface Strings {
@@ -29,6 +33,9 @@ interface Strings {
   orderNumber: string;
   domains: string;
   note: string;
+  supplierNote: string;
+  requested: string;
+  requestId: string;
 }
 
 const STRINGS: Readonly<Record<Language, Strings>> = {
@@ -37,30 +44,42 @@ const STRINGS: Readonly<Record<Language, Strings>> = {
       'order-cancellable': (id) => `Order ${id} was not completed within seven days`,
       'refund-approved': (id) => `Refund approved for order ${id}`,
       'refund-declined': (id) => `Refund declined for order ${id}`,
+      'documents-requested': (id) => `Documents needed for order ${id}`,
     },
     body: {
       'order-cancellable': (amount) => `This order was released to the certificate authority more than seven days ago and is not completed. You may now cancel it; the cancellation refunds ${amount} to your account.`,
       'refund-approved': (amount) => `The certificate authority cancelled this order. The refund of ${amount} has been credited to your account.`,
       'refund-declined': () => 'The certificate authority cancelled this order. Its refund was declined; the note below says why.',
+      'documents-requested': () =>
+        'The certificate authority needs documents to validate the organisation named in this order; it will not issue the certificate before. Upload them with the order (POST /v1/orders/{id}/documents), naming the request below.',
     },
     orderNumber: 'Order number',
     domains: 'Domains',
     note: 'Note',
+    supplierNote: 'Note from the certificate authority',
+    requested: 'Needed',
+    requestId: 'Request',
   },
   de: {
     subject: {
       'order-cancellable': (id) => `Bestellung ${id} wurde nicht innerhalb von sieben Tagen abgeschlossen`,
       'refund-approved': (id) => `Erstattung für Bestellung ${id} genehmigt`,
       'refund-declined': (id) => `Erstattung für Bestellung ${id} abgelehnt`,
+      'documents-requested': (id) => `Unterlagen für Bestellung ${id} benötigt`,
     },
     body: {
       'order-cancellable': (amount) => `Diese Bestellung wurde vor mehr als sieben Tagen an die Zertifizierungsstelle übergeben und ist nicht abgeschlossen. Sie können sie jetzt stornieren; die Stornierung erstattet ${amount} auf Ihr Konto.`,
       'refund-approved': (amount) => `Die Zertifizierungsstelle hat diese Bestellung storniert. Die Erstattung von ${amount} wurde Ihrem Konto gutgeschrieben.`,
       'refund-declined': () => 'Die Zertifizierungsstelle hat diese Bestellung storniert. Die Erstattung wurde abgelehnt; die Notiz unten nennt den Grund.',
+      'documents-requested': () =>
+        'Die Zertifizierungsstelle benötigt Unterlagen, um die in dieser Bestellung genannte Organisation zu validieren; vorher stellt sie das Zertifikat nicht aus. Laden Sie sie zur Bestellung hoch (POST /v1/orders/{id}/documents) und nennen Sie dabei die unten stehende Anfrage.',
     },
     orderNumber: 'Bestellnummer',
     domains: 'Domains',
     note: 'Notiz',
+    supplierNote: 'Notiz der Zertifizierungsstelle',
+    requested: 'Benötigt',
+    requestId: 'Anfrage',
   },
 };
 
@@ -68,12 +87,13 @@ const STRINGS: Readonly<Record<Language, Strings>> = {
 export function renderResellerNotice(data: ResellerNoticeData, language: Language): RenderedEmail {
   const s = STRINGS[language];
   const subject = headerValue(s.subject[data.kind](cleanLine(data.orderId)));
-  const message = s.body[data.kind](cleanLine(data.amount));
+  const message = s.body[data.kind](cleanLine(data.amount ?? ''));
   const rows: [string, string | readonly string[]][] = [
     [s.orderNumber, data.orderId],
     [s.domains, data.domains],
   ];
-  if (data.note !== null) rows.push([s.note, data.note]);
+  if (data.request !== undefined) rows.push([s.requested, DOCUMENT_KIND_LABELS[language][data.request.kind]], [s.requestId, data.request.id]);
+  if (data.note !== null) rows.push([data.request === undefined ? s.note : s.supplierNote, data.note]);
   const body = html`${heading(subject, GENERIC_THEME)}
 ${paragraph(message)}${detailsTable(rows.map(([label, value]) => [label, typeof value === 'string' ? value : nameList(value)]))}`;
   const textBody = text`${message}

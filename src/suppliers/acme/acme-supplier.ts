@@ -130,6 +130,8 @@ interface Round {
 /** The ACME supplier: a {@link Supplier} that can cancel and re-check (resend the instructions). */
 export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapability {
   readonly name: string;
+  /** ACME proves control of names, not organisations. */
+  readonly validationLevels = ['dv'] as const;
   readonly #deps: AcmeSupplierDependencies;
   /** This process's name on order leases. */
   readonly #holder = randomBytes(8).toString('hex');
@@ -722,11 +724,14 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
     await sql.transaction(async (tx) => {
       if (!(await setOrderState(tx, order.supplierOrderId, reason === null ? 'issued' : 'withheld', reason, ['awaiting_validation', 'finalizing'], now))) return;
       await insertCertificate(tx, order.supplierOrderId, row, now);
-      const event: SupplierEvent =
+      const events: SupplierEvent[] =
         reason === null
-          ? { type: 'issued', eventId: `${order.supplierOrderId}.issued`, orderId: order.orderId, requestId: 'initial', certificate: issuedCertificate(row) }
-          : { type: 'hold', eventId: `${order.supplierOrderId}.compliance`, orderId: order.orderId, reason };
-      await enqueue(tx, eventEntry(order.supplierOrderId, event), now);
+          ? [{ type: 'issued', eventId: `${order.supplierOrderId}.issued`, orderId: order.orderId, requestId: 'initial', certificate: issuedCertificate(row) }]
+          : [
+              { type: 'hold', eventId: `${order.supplierOrderId}.compliance`, orderId: order.orderId, reason },
+              { type: 'incident', eventId: `${order.supplierOrderId}.compliance-incident`, orderId: order.orderId, kind: 'compliance', detail: reason },
+            ];
+      for (const event of events) await enqueue(tx, eventEntry(order.supplierOrderId, event), now);
     });
   }
 

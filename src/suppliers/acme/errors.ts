@@ -12,14 +12,11 @@ export const VALIDATION_FAILURES = ['incorrectResponse', 'dns', 'connection', 'u
 export class AcmeSupplierError extends SupplierError {
   /** The ACME problem type, e.g. `urn:ietf:params:acme:error:rateLimited`, if the CA sent one. */
   readonly problemType: string | undefined;
-  /** When the CA allows another attempt (Retry-After, RFC 8555 6.6), if it said. */
-  readonly retryAt: Date | undefined;
 
   constructor(code: string, message: string, options: { retryable: boolean; problemType?: string; retryAt?: Date }) {
-    super(code, message, { retryable: options.retryable });
+    super(code, message, { retryable: options.retryable, ...(options.retryAt !== undefined && { retryAt: options.retryAt }) });
     this.name = 'AcmeSupplierError';
     this.problemType = options.problemType;
-    this.retryAt = options.retryAt;
   }
 }
 

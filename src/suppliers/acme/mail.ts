@@ -6,45 +6,10 @@
  * time. A port without it still gets the instructions: they go on the order's timeline as the detail
  * of a `validation_started` event, for the reseller to pass on.
  */
-import type { Language } from '../../domain/order.js';
-import type { SupplierMailPort } from '../supplier.js';
-import type { ChallengeType } from './config.js';
+import type { DcvInstruction, DcvInstructionsRequest, SupplierMailPort } from '../supplier.js';
 
-/** What to publish for one name. */
-export interface DcvInstruction {
-  /** The name as ordered, `*.example.com` for a wildcard. */
-  readonly domain: string;
-  readonly method: ChallengeType;
-  /** dns-01: the TXT record's owner name, `_acme-challenge.<domain without *.>` (RFC 8555 8.4). */
-  readonly recordName?: string;
-  /** dns-01: always `TXT`. */
-  readonly recordType?: 'TXT';
-  /** dns-01: the record's value, the base64url SHA-256 digest of the key authorization (RFC 8555 8.4). */
-  readonly recordValue?: string;
-  /** http-01: where the file must answer, `http://<domain>/.well-known/acme-challenge/<token>` (RFC 8555 8.3). */
-  readonly url?: string;
-  /** http-01: the file's exact content, the key authorization (RFC 8555 8.3). */
-  readonly content?: string;
-  /**
-   * The method the order asked for when ACME cannot use it for this name: `email` (ACME has no email
-   * method) or `http` (a wildcard needs DNS, RFC 8555 7.1.3). The email says why the method differs.
-   */
-  readonly replaces?: 'email' | 'http' | 'dns';
-}
-
-/** One instructions email; one logical email per (order, recipient, sequence). */
-export interface DcvInstructionsRequest {
-  readonly orderId: string;
-  /** The approver contact. */
-  readonly to: string;
-  readonly language: Language;
-  /** 1 for the first email; each resend or new round counts up. */
-  readonly sequence: number;
-  /** Names still to validate; names the CA has validated already are left out. */
-  readonly instructions: readonly DcvInstruction[];
-  /** When the CA stops accepting these answers (RFC 8555 7.1.4 `expires`), if it said. */
-  readonly expiresAt?: Date;
-}
+/** What to publish, and the email's request: part of the supplier interface. */
+export type { DcvInstruction, DcvInstructionsRequest } from '../supplier.js';
 
 /** The optional member of the mail port. */
 export interface DcvInstructionsMailPort {

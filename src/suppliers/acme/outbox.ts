@@ -6,10 +6,10 @@
  * (a lease in `acme_outbox_lease`), so events arrive in the order they were made. Delivery is at least
  * once, so every event keeps its id and every email its (order, recipient, sequence) identity.
  */
-import type { SupplierEvent, SupplierEventSink, SupplierMailPort, SqlPort } from '../supplier.js';
-import { eventEntry, OutboxRunner, reviveEvent } from '../shared/outbox.js';
+import type { SupplierEventSink, SupplierMailPort, SqlPort } from '../supplier.js';
+import { OutboxRunner, reviveEvent } from '../shared/outbox.js';
 import { canSendDcvInstructions, describeInstructions, type DcvInstructionsRequest } from './mail.js';
-import { enqueue, finishOutbox, pendingOutbox, recordOutboxFailure, releaseOutboxLease, takeOutboxLease, type OutboxRow } from './repository.js';
+import { finishOutbox, pendingOutbox, recordOutboxFailure, releaseOutboxLease, takeOutboxLease, type OutboxRow } from './repository.js';
 
 /** An instructions email as a queued row. */
 export function instructionsEntry(supplierOrderId: string, request: DcvInstructionsRequest): OutboxRow {
@@ -89,12 +89,8 @@ export class Outbox {
       await finishOutbox(sql, row.id, 'delivered', clock.now());
       return;
     }
+    // The platform writes the instructions email on the order's timeline as it queues it: nothing more to report.
     await mail.sendDcvInstructions(request);
-    await sql.transaction(async (tx) => {
-      const now = clock.now();
-      await finishOutbox(tx, row.id, 'delivered', now);
-      const sent: SupplierEvent = { type: 'approval_email_sent', eventId: `${row.id}.sent`, orderId: request.orderId, to: request.to };
-      await enqueue(tx, eventEntry(row.supplierOrderId, sent), now);
-    });
+    await finishOutbox(sql, row.id, 'delivered', clock.now());
   }
 }

@@ -10,6 +10,7 @@ import { CertificateIssuer } from './issuance.js';
 import { LocalCa } from './local-ca.js';
 import { Outbox } from './outbox.js';
 import { migrateLocalCa } from './schema.js';
+import { OrganizationDesk } from './organization.js';
 import { startValidationSite } from './site.js';
 import { ValidationDesk } from './validation.js';
 import { KeyVault } from './vault.js';
@@ -44,7 +45,7 @@ export async function createLocalCa(config: LocalCaConfig, ports: SupplierPorts)
   });
   siteUrl = resolved.dcvPublicUrl ?? defaultPublicUrl(resolved.dcvHost, site.port);
 
-  const ca = new LocalCa({ sql, clock, vault, outbox, issuer, site, approvalCodeTtlMs: resolved.approvalCodeTtlMs, siteUrl });
+  const ca = new LocalCa({ sql, clock, vault, outbox, issuer, site, desk: new OrganizationDesk({ sql, clock, outbox, issuer }), approvalCodeTtlMs: resolved.approvalCodeTtlMs, siteUrl });
   outbox.start(resolved.outboxRetryMs);
   return ca;
 }

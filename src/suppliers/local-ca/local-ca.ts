@@ -11,11 +11,18 @@ import { approverEmailsFor } from '../../validation/approver.js';
 import { decodeCsr } from '../../validation/csr.js';
 import { compareWithCsr, validateNames } from '../../validation/domains.js';
 import type { DecodedCsr } from '../../validation/types.js';
+import type { DocumentKind } from '../../domain/documents.js';
 import {
   SupplierError,
   type ApprovalCapability,
   type CancelCapability,
+  type DeskCapability,
+  type DeskDocument,
+  type DeskOrder,
+  type DocumentsCapability,
   type ReissueCapability,
+  type SubmittedDocument,
+  type ValidationDeskCapability,
   type SqlPort,
   type SubmitRequest,
   type SubmitResponse,
@@ -46,6 +53,7 @@ import {
   type OrderRow,
 } from './repository.js';
 import type { KeyVault } from './vault.js';
+import type { OrganizationDesk } from './organization.js';
 import type { ValidationSite } from './site.js';
 
 /**
@@ -101,13 +109,15 @@ export interface LocalCaDependencies {
   readonly outbox: Outbox;
   readonly issuer: CertificateIssuer;
   readonly site: ValidationSite;
+  /** The organisation-validation desk of OV/EV orders. */
+  readonly desk: OrganizationDesk;
   readonly approvalCodeTtlMs: number;
   /** The validation site's base URL, as put into approval emails. */
   readonly siteUrl: string;
 }
 
-/** The embedded CA: a {@link Supplier} that can cancel, resend approval emails and reissue. */
-export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, ReissueCapability {
+/** The embedded CA: a {@link Supplier} that can cancel, resend approval emails, reissue, take documents, and has its own desk. */
+export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, ReissueCapability, DocumentsCapability, DeskCapability, ValidationDeskCapability {
   readonly name = 'local-ca';
   /** The validation site's base URL (approval links are `<siteUrl>/approve/<supplierOrderId>`). */
   readonly siteUrl: string;
@@ -282,6 +292,45 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
     await outbox.drain();
   }
 
+  /**
+   * Takes the documents the platform forwards for an order's document requests, each once per
+   * document id; the desk reviews them.
+   * @throws SupplierError, not retryable, for an unknown order or request, or an order that no longer awaits validation.
+   */
+  async submitDocuments(request: { readonly supplierOrderId: string; readonly documents: readonly SubmittedDocument[] }): Promise<void> {
+    await this.#deps.desk.receive(request.supplierOrderId, request.documents);
+  }
+
+  /** See {@link ValidationDeskCapability.deskQueue}. */
+  deskQueue(): Promise<DeskOrder[]> {
+    return this.#deps.desk.queue();
+  }
+
+  /** See {@link ValidationDeskCapability.deskOrder}. */
+  deskOrder(request: { readonly orderId: string }): Promise<DeskOrder> {
+    return this.#deps.desk.order(request.orderId);
+  }
+
+  /** See {@link ValidationDeskCapability.deskRequestDocuments}. */
+  deskRequestDocuments(request: { readonly orderId: string; readonly kind: DocumentKind; readonly note: string }): Promise<{ readonly requestId: string }> {
+    return this.#deps.desk.requestDocuments(request.orderId, request.kind, request.note);
+  }
+
+  /** See {@link ValidationDeskCapability.deskDocuments}. */
+  deskDocuments(request: { readonly orderId: string }): Promise<DeskDocument[]> {
+    return this.#deps.desk.documents(request.orderId);
+  }
+
+  /** See {@link ValidationDeskCapability.deskDecideOrganization}. */
+  deskDecideOrganization(request: { readonly orderId: string; readonly decision: 'approve' | 'reject'; readonly reason: string }): Promise<void> {
+    return this.#deps.desk.decide(request.orderId, request.decision, request.reason);
+  }
+
+  /** See {@link ValidationDeskCapability.deskHold}. */
+  deskHold(request: { readonly orderId: string; readonly hold: boolean; readonly reason: string }): Promise<void> {
+    return this.#deps.desk.hold(request.orderId, request.hold, request.reason);
+  }
+
   /** Stops the validation site and the outbox timers; a second call waits for the first. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
@@ -352,6 +401,10 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
       approvalSequence: 1,
       createdAt: now,
       validatedAt: null,
+      organization: product.validation === 'dv' ? null : request.organization,
+      organizationState: product.validation === 'dv' ? 'not_required' : 'pending',
+      hold: null,
+      holdSequence: 0,
     };
     const round = this.#approvalRound(order, domains, 1, now);
     return { order, domains, ...round, detail: describeValidation(domains) };

@@ -65,7 +65,8 @@ function stateNotice(view: OrderView): string {
     case 'rejected':
       return '<p class="error">This certificate request was declined. Nothing more is needed.</p>';
     case 'awaiting_validation':
-      return '';
+      // OV/EV: the organisation is validated too; or the CA holds the request for review.
+      return view.domains.every((domain) => domain.validated) ? '<p class="ok">Domain control is confirmed. The certificate is issued once the certificate authority has completed its review.</p>' : '';
   }
 }
 

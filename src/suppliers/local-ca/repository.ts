@@ -7,8 +7,9 @@ import type { OutboxRow as SharedOutboxRow } from '../shared/outbox.js';
 import type { ValidationLevel } from '../../domain/products.js';
 import type { Language } from '../../domain/order.js';
 import type { DcvMethod } from '../../validation/approver.js';
-import type { SqlPort } from '../supplier.js';
-import type { OrderState, OutboxKind, OutboxOutcome } from './schema.js';
+import type { DeskDocument, SqlPort } from '../supplier.js';
+import type { DocumentKind } from '../../domain/documents.js';
+import type { OrderState, OrganizationState, OutboxKind, OutboxOutcome } from './schema.js';
 import type { NameAttribute } from './x509.js';
 
 type Row = Record<string, unknown>;
@@ -75,11 +76,19 @@ export interface OrderRow {
   readonly stateReason: string | null;
   readonly approvalSequence: number;
   readonly createdAt: Date;
+  /** When the last name's domain control was validated. */
   readonly validatedAt: Date | null;
+  /** The organisation as the order named it (OV/EV), for the desk to verify. */
+  readonly organization: Record<string, unknown> | null;
+  readonly organizationState: OrganizationState;
+  /** The desk's hold: nothing is issued while it is set. */
+  readonly hold: { readonly since: Date; readonly reason: string } | null;
+  /** How many holds the order had: each hold and its release is one event. */
+  readonly holdSequence: number;
 }
 
 const ORDER_COLUMNS = `supplier_order_id, order_id, product, validation, csr_pem, key_type, names, subject_attributes, language,
-  validity_days, state, state_reason, approval_sequence, created_at, validated_at`;
+  validity_days, state, state_reason, approval_sequence, created_at, validated_at, organization, organization_state, hold_since, hold_reason, hold_sequence`;
 
 function toOrder(row: Row): OrderRow {
   return {
@@ -98,6 +107,10 @@ function toOrder(row: Row): OrderRow {
     approvalSequence: Number(row.approval_sequence),
     createdAt: date(row.created_at),
     validatedAt: optionalDate(row.validated_at),
+    organization: row.organization === null || row.organization === undefined ? null : json<Record<string, unknown>>(row.organization),
+    organizationState: row.organization_state as OrganizationState,
+    hold: row.hold_since === null || row.hold_since === undefined ? null : { since: date(row.hold_since), reason: String(row.hold_reason ?? '') },
+    holdSequence: Number(row.hold_sequence),
   };
 }
 
@@ -117,8 +130,8 @@ export async function findOrder(sql: SqlPort, supplierOrderId: string, options: 
 export async function insertOrder(sql: SqlPort, order: OrderRow): Promise<boolean> {
   const rows = await sql.query(
     `insert into localca_orders (supplier_order_id, order_id, product, validation, csr_pem, key_type, names, subject_attributes, language,
-       validity_days, state, state_reason, approval_sequence, created_at, validated_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $14)
+       validity_days, state, state_reason, approval_sequence, created_at, validated_at, updated_at, organization, organization_state)
+     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13, $14, $15, $14, $16::jsonb, $17)
      on conflict (order_id) do nothing returning supplier_order_id`,
     [
       order.supplierOrderId,
@@ -136,9 +149,98 @@ export async function insertOrder(sql: SqlPort, order: OrderRow): Promise<boolea
       order.approvalSequence,
       order.createdAt.toISOString(),
       order.validatedAt?.toISOString() ?? null,
+      order.organization === null ? null : JSON.stringify(order.organization),
+      order.organizationState,
     ],
   );
   return rows.length === 1;
+}
+
+/** Records the desk's decision on the organisation. */
+export async function setOrganizationState(sql: SqlPort, supplierOrderId: string, state: 'approved' | 'rejected', now: Date): Promise<void> {
+  await sql.query('update localca_orders set organization_state = $2, organization_decided_at = $3, updated_at = $3 where supplier_order_id = $1', [supplierOrderId, state, now.toISOString()]);
+}
+
+/** Sets the desk's hold (a new one: the sequence moves on) or clears it; returns the hold's sequence number. */
+export async function setHold(sql: SqlPort, supplierOrderId: string, hold: { readonly reason: string } | null, now: Date): Promise<number> {
+  const [row] = await sql.query<Row>(
+    hold === null
+      ? 'update localca_orders set hold_since = null, hold_reason = null, updated_at = $2 where supplier_order_id = $1 returning hold_sequence'
+      : 'update localca_orders set hold_since = $2, hold_reason = $3, hold_sequence = hold_sequence + 1, updated_at = $2 where supplier_order_id = $1 returning hold_sequence',
+    hold === null ? [supplierOrderId, now.toISOString()] : [supplierOrderId, now.toISOString(), hold.reason],
+  );
+  return Number(row?.hold_sequence);
+}
+
+/** OV/EV orders whose organisation awaits the desk's decision, oldest first. */
+export async function listOrganizationQueue(sql: SqlPort, limit: number): Promise<OrderRow[]> {
+  const rows = await sql.query<Row>(
+    `select ${ORDER_COLUMNS} from localca_orders where state = 'awaiting_validation' and organization_state = 'pending' order by created_at, supplier_order_id limit $1`,
+    [limit],
+  );
+  return rows.map(toOrder);
+}
+
+// ---- document requests and documents -------------------------------------------------------------
+
+/** A document request of the desk. */
+export interface DocumentRequestRow {
+  readonly requestId: string;
+  readonly kind: DocumentKind;
+  readonly note: string;
+  readonly requestedAt: Date;
+  readonly answeredAt: Date | null;
+}
+
+export async function insertDocumentRequest(sql: SqlPort, supplierOrderId: string, request: Omit<DocumentRequestRow, 'answeredAt'>): Promise<void> {
+  await sql.query('insert into localca_document_requests (request_id, supplier_order_id, kind, note, requested_at) values ($1, $2, $3, $4, $5)', [
+    request.requestId,
+    supplierOrderId,
+    request.kind,
+    request.note,
+    request.requestedAt.toISOString(),
+  ]);
+}
+
+/** The order's document requests, in the order they were made. */
+export async function listDocumentRequests(sql: SqlPort, supplierOrderId: string): Promise<DocumentRequestRow[]> {
+  const rows = await sql.query<Row>('select request_id, kind, note, requested_at, answered_at from localca_document_requests where supplier_order_id = $1 order by position', [
+    supplierOrderId,
+  ]);
+  return rows.map((row) => ({ requestId: String(row.request_id), kind: row.kind as DocumentKind, note: String(row.note), requestedAt: date(row.requested_at), answeredAt: optionalDate(row.answered_at) }));
+}
+
+/** A document the CA received, without its content: what its desk shows. */
+export type DocumentRow = DeskDocument;
+
+/** Keeps a received document once per document id; returns whether this call stored it. Marks its request answered. */
+export async function insertDocument(sql: SqlPort, supplierOrderId: string, document: DocumentRow & { readonly content: Uint8Array }): Promise<boolean> {
+  const rows = await sql.query(
+    `insert into localca_documents (document_id, supplier_order_id, request_id, type, name, content_type, size, sha256, content, received_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (document_id) do nothing returning document_id`,
+    [document.documentId, supplierOrderId, document.requestId, document.type, document.name, document.contentType, document.size, document.sha256, document.content, document.receivedAt.toISOString()],
+  );
+  if (rows.length === 0) return false;
+  await sql.query('update localca_document_requests set answered_at = coalesce(answered_at, $2) where request_id = $1', [document.requestId, document.receivedAt.toISOString()]);
+  return true;
+}
+
+/** The documents the CA received for an order, in the order they arrived. */
+export async function listDocuments(sql: SqlPort, supplierOrderId: string): Promise<DocumentRow[]> {
+  const rows = await sql.query<Row>(
+    'select document_id, request_id, type, name, content_type, size, sha256, received_at from localca_documents where supplier_order_id = $1 order by position',
+    [supplierOrderId],
+  );
+  return rows.map((row) => ({
+    documentId: String(row.document_id),
+    requestId: String(row.request_id),
+    type: row.type as DocumentKind,
+    name: String(row.name),
+    contentType: String(row.content_type),
+    size: Number(row.size),
+    sha256: String(row.sha256),
+    receivedAt: date(row.received_at),
+  }));
 }
 
 /** Moves the order to `state`, with the reason shown for a cancellation or rejection. */

@@ -3,6 +3,7 @@
  * migrations are additive and named by date; each runs once, recorded in `localca_migrations`, and
  * every statement is also idempotent, so a half-applied start simply completes.
  */
+import { DOCUMENT_KINDS } from '../../domain/documents.js';
 import { DCV_METHODS } from '../../validation/approver.js';
 import type { SqlPort } from '../supplier.js';
 import { migrateAdapter, sqlList, type AdapterMigration } from '../shared/schema.js';
@@ -11,6 +12,11 @@ import { migrateAdapter, sqlList, type AdapterMigration } from '../shared/schema
 export const ORDER_STATES = ['awaiting_validation', 'issued', 'cancelled', 'rejected'] as const;
 /** One of {@link ORDER_STATES}. */
 export type OrderState = (typeof ORDER_STATES)[number];
+
+/** Where an order's organisation validation stands; DV orders have none to do. */
+export const ORGANIZATION_STATES = ['not_required', 'pending', 'approved', 'rejected'] as const;
+/** One of {@link ORGANIZATION_STATES}. */
+export type OrganizationState = (typeof ORGANIZATION_STATES)[number];
 
 /** Kinds of work in the outbox: an event for the platform's sink, or an approval email for its mail port. */
 export const OUTBOX_KINDS = ['event', 'approval_email'] as const;
@@ -104,6 +110,45 @@ const MIGRATIONS: readonly AdapterMigration[] = [
         expires_at timestamptz
       )`,
       'insert into localca_outbox_lease (id) values (1) on conflict (id) do nothing',
+    ],
+  },
+  {
+    // OV/EV: the desk validates the organisation (EV Guidelines 11, BR 3.2.2.1), asks for documents, and may hold an order.
+    name: '2026-11-28-0002-organization-validation',
+    statements: [
+      'alter table localca_orders add column if not exists organization jsonb',
+      `alter table localca_orders add column if not exists organization_state text not null default 'not_required'
+        check (organization_state in (${sqlList(ORGANIZATION_STATES)}))`,
+      // Orders accepted before this step that still await validation get their organisation validated too.
+      `update localca_orders set organization_state = 'pending' where validation <> 'dv' and state = 'awaiting_validation' and organization_state = 'not_required'`,
+      'alter table localca_orders add column if not exists organization_decided_at timestamptz',
+      'alter table localca_orders add column if not exists hold_since timestamptz',
+      'alter table localca_orders add column if not exists hold_reason text',
+      'alter table localca_orders add column if not exists hold_sequence integer not null default 0',
+      `create table if not exists localca_document_requests (
+        request_id text primary key,
+        position bigint generated always as identity,
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        kind text not null check (kind in (${sqlList(DOCUMENT_KINDS)})),
+        note text not null,
+        requested_at timestamptz not null,
+        answered_at timestamptz
+      )`,
+      'create index if not exists localca_document_requests_by_order on localca_document_requests (supplier_order_id, position)',
+      `create table if not exists localca_documents (
+        document_id text primary key,
+        position bigint generated always as identity,
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        request_id text not null references localca_document_requests (request_id),
+        type text not null check (type in (${sqlList(DOCUMENT_KINDS)})),
+        name text not null,
+        content_type text not null,
+        size integer not null check (size > 0),
+        sha256 text not null,
+        content bytea not null,
+        received_at timestamptz not null
+      )`,
+      'create index if not exists localca_documents_by_order on localca_documents (supplier_order_id, position)',
     ],
   },
 ];

@@ -128,7 +128,11 @@ export async function startValidationSite(desk: ValidationDesk, options: { reado
     const result = await desk.approve(supplierOrderId, code);
     return answer(request, response, result, (ok) =>
       orderPage(organizationName, ok.view, {
-        notice: ok.issued ? 'Thank you: domain control is confirmed and the certificate has been issued.' : 'Thank you: your approval is recorded. The certificate is issued once the remaining names are confirmed.',
+        notice: ok.issued
+          ? 'Thank you: domain control is confirmed and the certificate has been issued.'
+          : ok.view.domains.every((domain) => domain.validated)
+            ? 'Thank you: domain control is confirmed. The certificate is issued once the certificate authority has completed its review.'
+            : 'Thank you: your approval is recorded. The certificate is issued once the remaining names are confirmed.',
       }),
     );
   }

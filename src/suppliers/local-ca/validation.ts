@@ -7,7 +7,8 @@ import type { DcvMethod } from '../../validation/approver.js';
 import type { SqlPort } from '../supplier.js';
 import type { DcvFetch, DcvResolver } from './config.js';
 import { TOKEN_LIFETIME_MS, checkDns, checkHttp, dnsRecordName, httpValidationUrl, newToken, normalizeApprovalCode, type CheckResult } from './dcv.js';
-import { INITIAL_REQUEST_ID, type CertificateIssuer } from './issuance.js';
+import type { CertificateIssuer } from './issuance.js';
+import { issueWhenReady } from './organization.js';
 import type { Outbox } from './outbox.js';
 import { eventEntry } from '../shared/outbox.js';
 import {
@@ -18,7 +19,6 @@ import {
   markDomainsValidated,
   replaceToken,
   setOrderState,
-  setOrderValidated,
   supersedePendingEmails,
   useApproval,
   type DomainRow,
@@ -202,13 +202,9 @@ export class ValidationDesk {
     return { ok: true, order, approverEmail: match.approverEmail, now };
   }
 
-  /** Issues the first certificate once every name is validated; the validation time starts the reuse period (BR 4.2.1). */
+  /** Issues the first certificate once every name is validated (and, for OV/EV, the organisation; see {@link issueWhenReady}). */
   async #issueWhenValidated(tx: SqlPort, order: OrderRow, now: Date): Promise<boolean> {
-    const domains = await listDomains(tx, order.supplierOrderId);
-    if (domains.some((domain) => domain.validatedAt === null)) return false;
-    await setOrderValidated(tx, order.supplierOrderId, now);
-    await supersedePendingEmails(tx, order.supplierOrderId, now);
-    return this.#deps.issuer.issue(tx, { ...order, validatedAt: now }, { requestId: INITIAL_REQUEST_ID, csrPem: order.csrPem, keyType: order.keyType, validityDays: order.validityDays });
+    return issueWhenReady(tx, this.#deps.issuer, order, now);
   }
 
   async #view(sql: SqlPort, order: OrderRow): Promise<OrderView> {

@@ -1,0 +1,91 @@
+/**
+ * Operations (issue: failure drills … and operations, part 5): Prometheus metrics at /metrics read
+ * from the database, and a health check that reports the database, the queue and the relay.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../src/cli/platform.js';
+import { DATABASES } from './support/databases.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { orderBody, uniqueDomain } from './support/orders.js';
+
+/** One sample of the exposition text, e.g. `certbroker_orders{status="on_hold"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+for (const db of DATABASES) {
+  describe(`operations on ${db.name}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await startHarness(db);
+    });
+    afterAll(async () => h?.close());
+
+    it('exposes orders by status, the queue, holds and their age, suppliers and mail in the Prometheus text format', async () => {
+      const { key } = await h.reseller({ topUp: 10_000 });
+      await h.call('POST', '/v1/orders', { key, body: orderBody(), headers: { 'idempotency-key': `ops-${uniqueDomain()}` } });
+      const lookAlike = `paypa1-login-${uniqueDomain()}`;
+      await h.call('POST', '/v1/orders', { key, body: orderBody({}, lookAlike), headers: { 'idempotency-key': `ops-${lookAlike}` } });
+      const before = await h.call('GET', '/metrics');
+      expect(before.statusCode).toBe(200);
+      expect(before.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(sample(before.body, 'certbroker_orders{status="received"}')).toBeGreaterThanOrEqual(2);
+      expect(sample(before.body, 'certbroker_jobs{status="pending"}')).toBeGreaterThanOrEqual(2);
+
+      await h.platform.runner.drain();
+      h.clock.advance(3_600_000);
+      const after = (await h.call('GET', '/metrics')).body;
+      expect(sample(after, 'certbroker_orders{status="on_hold"}')).toBeGreaterThanOrEqual(1);
+      expect(sample(after, 'certbroker_orders{status="awaiting_validation"}')).toBeGreaterThanOrEqual(1);
+      expect(sample(after, 'certbroker_holds_waiting')).toBeGreaterThanOrEqual(1);
+      expect(sample(after, 'certbroker_holds_oldest_seconds')).toBeGreaterThanOrEqual(3600);
+      expect(sample(after, 'certbroker_supplier_up{supplier="local-ca"}')).toBe(1);
+      expect(sample(after, 'certbroker_mail{status="sent"}')).toBeGreaterThanOrEqual(1);
+      expect(after).toMatch(/# TYPE certbroker_queue_oldest_due_seconds gauge/);
+      // Every line is a comment or `name{labels} number`.
+      for (const line of after.trim().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?\d+(\.\d+)?)$/);
+    });
+
+    it('answers the health check with the database, the queue and the relay, and says when the relay is silent', async () => {
+      const healthy = await h.call('GET', '/healthz');
+      expect(healthy.statusCode).toBe(200);
+      expect(healthy.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, queue: { ok: true }, relay: { ok: true } } });
+
+      // Jobs due for longer than ten minutes: the queue is stalled (no worker runs).
+      const { key } = await h.reseller({ topUp: 10_000 });
+      await h.call('POST', '/v1/orders', { key, body: orderBody(), headers: { 'idempotency-key': `ops-stall-${uniqueDomain()}` } });
+      h.clock.advance(11 * 60_000);
+      const stalled = await h.call('GET', '/healthz');
+      expect(stalled.statusCode).toBe(200);
+      expect(stalled.json()).toMatchObject({ status: 'degraded', checks: { queue: { ok: false } } });
+      expect((stalled.json() as { checks: { queue: { detail: string } } }).checks.queue.detail).toMatch(/jobs due, the oldest waiting \d+ s/);
+      await h.platform.runner.drain();
+    });
+
+    it('asks for the metrics token when one is configured', async () => {
+      const app = await createHttpApp(h.platform, { rateLimit: null, metricsToken: 'scrape-secret' });
+      try {
+        expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+        expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong-secret!' } })).statusCode).toBe(401);
+        expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-secret' } })).statusCode).toBe(200);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
+
+describe('the health check with the relay down', () => {
+  it('reports the relay that does not greet, and stays up while the database answers', async () => {
+    const h = await startHarness(DATABASES[0]!);
+    try {
+      await h.sink.close();
+      const response = await h.call('GET', '/healthz');
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ status: 'degraded', checks: { database: { ok: true }, relay: { ok: false } } });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * The portal and the console in a real browser (Debian's Chromium driven by playwright-core) against the
+ * real server on a real port: sign-in, the order form validating as it is typed, approval on the
+ * embedded CA's own site, issuance and download, a staff rejection of a fraud hold and its refund.
+ * Screenshots go to test-artifacts/screenshots/ (kept by CI).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp, type Platform } from '../src/cli/platform.js';
+import { FixedClock } from '../src/domain/clock.js';
+import type { SmtpSink } from '../src/mail/sink.js';
+import type { Store } from '../src/store/database.js';
+import { buildCsr, ecKey } from './support/csr-factory.js';
+import { DATABASES } from './support/databases.js';
+import { approvalOf } from './support/flow.js';
+import { orderBody, uniqueDomain } from './support/orders.js';
+import { startTestPlatform } from './support/platform.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = join(import.meta.dirname, '..', 'test-artifacts', 'screenshots');
+const PASSWORD = 'a long demo password';
+
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) {
+  if (process.env.CERTBROKER_REQUIRE_CHROMIUM === '1') throw new Error(`Chromium is required (CERTBROKER_REQUIRE_CHROMIUM=1) but ${CHROMIUM} does not exist: apt-get install -y chromium.`);
+  console.warn(`[skip] ${CHROMIUM} is missing (apt-get install -y chromium): the browser tests of the portal and console are SKIPPED.`);
+}
+
+describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
+  let store: Store;
+  let platform: Platform;
+  let sink: SmtpSink;
+  let closePlatform: () => Promise<void>;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let reseller: { id: string; key: string; email: string };
+  let other: { id: string; key: string };
+  const staffEmail = 'reviewer@example.org';
+
+  beforeAll(async () => {
+    // The same build `npm install` and `npm start` make, when it is missing or older than web/src.
+    const build = spawnSync(process.execPath, ['web/build.mjs', '--if-stale'], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`web build failed: ${build.stderr}`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+
+    store = await DATABASES[0]!.open();
+    ({ platform, sink, close: closePlatform } = await startTestPlatform(store, new FixedClock(new Date())));
+    platform.runner.start();
+    app = await createHttpApp(platform, { rateLimit: null });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+    const seed = async (name: string) => {
+      const created = await platform.accounts.createReseller({ name, repEmail: 'rep@example.net', currency: 'EUR' });
+      await platform.accounts.topUp({ type: 'system', id: 'test' }, created.reseller.id, { amount: '100.00', reference: `seed-${created.reseller.id}` });
+      return { id: created.reseller.id, key: created.apiKey.secret };
+    };
+    reseller = { ...(await seed('Hosting Nord')), email: 'owner@hosting-nord.example.com' };
+    await platform.portal.createOwner(reseller.id, { email: reseller.email, password: PASSWORD });
+    other = await seed('Another Host');
+    const staff = await platform.accounts.createStaff({ email: staffEmail });
+    await platform.portal.createStaffUser(staff.id, { email: staffEmail, password: PASSWORD });
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await closePlatform?.();
+    await store?.close();
+  });
+
+  const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
+    return { context, page: await context.newPage() };
+  };
+
+  const signIn = async (page: Page, path: string, email: string) => {
+    await page.goto(`${base}${path}`);
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  /** A full-page screenshot from the top (the sticky header would otherwise sit where the page was scrolled). */
+  const shoot = async (page: Page, name: string) => {
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+  };
+
+  /** Places an order through the API, as a reseller's own software would. */
+  const placeByApi = async (key: string, body: Record<string, unknown>, idempotencyKey: string) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, payload: JSON.stringify(body) });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as { id: string }).id;
+  };
+
+  it('orders with live validation, approves on the CA’s site, and downloads the issued certificate', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, '/', reseller.email);
+    await page.getByRole('heading', { name: 'New certificate order' }).waitFor();
+
+    // A bad CSR: the API's own message appears beside the field while typing.
+    const csrField = page.getByLabel('Certificate signing request (CSR)');
+    await csrField.pressSequentially('-----BEGIN CERTIFICATE REQUEST-----\nMIIBnot-a-request');
+    const csrError = page.locator('.field--invalid').filter({ has: csrField }).getByRole('alert');
+    await csrError.waitFor();
+    expect(await csrField.getAttribute('aria-invalid')).toBe('true');
+    expect((await csrError.textContent())?.length).toBeGreaterThan(10);
+    const describedBy = (await csrField.getAttribute('aria-describedby')) ?? '';
+    expect(describedBy).toContain((await csrError.getAttribute('id')) ?? 'missing');
+
+    const emailField = page.getByLabel('Email', { exact: true });
+    await emailField.pressSequentially('ada@');
+    await page.locator('.field--invalid').filter({ has: emailField }).getByRole('alert').waitFor();
+    await page.getByLabel('First name').fill('Ada');
+    await page.getByText(/things still to fix/).waitFor();
+    expect(await page.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    await shoot(page, 'order-form-live-errors.png');
+
+    // Fixed: a real CSR is decoded at once, its names become the domains, the approver list follows.
+    const domain = uniqueDomain();
+    const { pem } = buildCsr({ privateKey: ecKey('P-256'), commonName: domain, sans: [domain] });
+    await csrField.fill(pem);
+    await page.locator('.decoded').getByText('ECDSA P-256').waitFor();
+    await page.locator('.chips').getByText(domain, { exact: true }).waitFor();
+    await page.locator('textarea[name="csr"][aria-invalid="false"]').waitFor();
+    const approver = page.getByLabel('Approver email address');
+    await approver.locator(`option[value="admin@${domain}"]`).waitFor({ state: 'attached' });
+    await approver.selectOption(`admin@${domain}`);
+    await page.getByLabel('Last name').fill('Lovelace');
+    await emailField.fill('ada@customer.example.com');
+    await page.getByLabel('Phone').fill('+49 30 1234567');
+    await page.getByLabel('Country').selectOption('DE');
+    await page.getByTestId('price').getByText('€9.00').waitFor();
+    await page.getByText('Ready to order').waitFor();
+    await page.getByRole('button', { name: 'Place order' }).click();
+
+    await page.waitForURL(/\/orders\/ord_[a-z0-9]+$/);
+    const orderId = page.url().split('/').pop() as string;
+    await page.getByRole('heading', { name: domain }).waitFor();
+    await page.locator('.badge').getByText('Awaiting validation').waitFor();
+
+    // The approver approves on the embedded CA's own validation site.
+    const mail = await sink.waitFor((m) => m.to.includes(`admin@${domain}`) && (m.text ?? '').includes('Approval code'), 15_000);
+    const approval = approvalOf(mail);
+    const ca = await context.newPage();
+    await ca.goto(approval.url);
+    await ca.getByLabel('Approval code from the email').fill(approval.code);
+    await ca.getByRole('button', { name: 'Approve' }).click();
+    await ca.close();
+
+    // The order page follows the order until it is issued; the certificate downloads.
+    await page.locator('.page-head .badge').getByText('Issued').waitFor({ timeout: 20_000 });
+    await page.getByText('Certificate issued').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'With intermediates (chain)' }).click()]);
+    const certificate = readFileSync(await download.path(), 'utf8');
+    expect(certificate.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+    expect(download.suggestedFilename()).toMatch(/\.pem$/);
+    await shoot(page, 'order-page-issued.png');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.getByRole('link', { name: domain }).waitFor();
+    expect(await page.getByRole('row').filter({ hasText: orderId }).getByText('Issued').count()).toBe(1);
+    await context.close();
+  });
+
+  it('lets staff reject a held order in the console, and the reseller sees the refund', async () => {
+    const domain = `paypa1-secure-${Date.now().toString(36)}.com`;
+    const { pem } = buildCsr({ privateKey: ecKey('P-256'), commonName: domain, sans: [domain] });
+    const held = await placeByApi(reseller.key, orderBody({ csr: pem, domains: [domain], approverEmail: `admin@${domain}` }, domain), `held-${domain}`);
+
+    const staff = await newPage();
+    await signIn(staff.page, '/console', staffEmail);
+    await staff.page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    // The fraud screen runs as a job: the dashboard shows the hold once it has.
+    await expect
+      .poll(
+        async () => {
+          await staff.page.reload();
+          return staff.page.getByTestId('holds-waiting').textContent();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('1');
+    await shoot(staff.page, 'console-dashboard.png');
+
+    await staff.page.getByRole('link', { name: 'Hold queue' }).click();
+    const card = staff.page.getByRole('article', { name: domain });
+    await card.getByLabel('Note for the record').fill('Look-alike of a payment brand; the customer could not be verified.');
+    await shoot(staff.page, 'console-hold-queue.png');
+    await card.getByRole('button', { name: 'Reject and refund' }).click();
+    await staff.page.getByText(`Order ${held} rejected and refunded.`).waitFor();
+    await staff.page.getByText('No orders are waiting for review.').waitFor();
+    await staff.page.getByRole('link', { name: 'Refund queue' }).click();
+    await staff.page.getByText('No refunds are waiting for a decision.').waitFor();
+    await staff.context.close();
+
+    const portal = await newPage();
+    await signIn(portal.page, '/account', reseller.email);
+    const refund = portal.page.locator('tr[data-kind="refund"]').filter({ hasText: held });
+    await refund.waitFor();
+    expect(await refund.textContent()).toContain('€9.00');
+    await shoot(portal.page, 'account-ledger.png');
+    await portal.page.goto(`${base}/orders/${held}`);
+    await portal.page.locator('.page-head .badge').getByText('Rejected').waitFor();
+    await portal.context.close();
+  });
+
+  it("shows another reseller's order as not found", async () => {
+    const foreign = await placeByApi(other.key, orderBody(), `other-${Date.now()}`);
+    const { context, page } = await newPage();
+    await signIn(page, `/orders/${foreign}`, reseller.email);
+    await page.getByRole('heading', { name: 'Order not found' }).waitFor();
+    expect(await page.getByText(foreign).count()).toBe(0);
+    await context.close();
+  });
+});

@@ -1,0 +1,242 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, type OrderDetails, type OrderStatus } from '../api.js';
+import { Field, Notice, Spinner, StatusBadge } from '../components.js';
+import { useI18n } from '../i18n/index.js';
+import { productName, useProducts } from '../products.js';
+import { Link } from '../router.js';
+
+/** Statuses in which the order still moves on its own: the page follows it. */
+const MOVING: ReadonlySet<OrderStatus> = new Set(['received', 'released', 'awaiting_validation']);
+const FOLLOW_MS = 2000;
+const FORMATS = ['pem', 'chain', 'full', 'pkcs7'] as const;
+
+/** One order: status, hold notice, details, timeline, approval resend, cancellation, downloads. */
+export function OrderPage({ id }: { id: string }) {
+  const { t, money, dateTime, tr } = useI18n();
+  const [order, setOrder] = useState<OrderDetails | null>(null);
+  const [missing, setMissing] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const products = useProducts();
+  const [approvers, setApprovers] = useState<string[]>([]);
+  const [approver, setApprover] = useState('');
+
+  const load = useCallback(async () => {
+    try {
+      setOrder(await api<OrderDetails>('GET', `/v1/orders/${encodeURIComponent(id)}`));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) setMissing(true);
+      else setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+    }
+  }, [id]);
+
+  useEffect(() => {
+    setOrder(null);
+    setMissing(false);
+    void load();
+  }, [load]);
+
+  useEffect(() => {
+    if (order === null || !MOVING.has(order.status)) return;
+    const timer = setTimeout(() => void load(), FOLLOW_MS);
+    return () => clearTimeout(timer);
+  }, [order, load]);
+
+  const waiting = order?.status === 'awaiting_validation';
+  const firstDomain = order?.domains[0];
+  useEffect(() => {
+    if (!waiting || firstDomain === undefined) return;
+    const abort = new AbortController();
+    api<{ emails: string[] }>('GET', `/v1/approver-emails?domain=${encodeURIComponent(firstDomain.replace(/^\*\./, ''))}`, { signal: abort.signal }).then(
+      (r) => setApprovers(r.emails),
+      () => undefined,
+    );
+    return () => abort.abort();
+  }, [waiting, firstDomain]);
+  useEffect(() => {
+    if (order !== null) setApprover(order.approverEmail);
+  }, [order?.approverEmail]);
+
+  const act = async (work: () => Promise<OrderDetails>, success: (o: OrderDetails) => string) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const updated = await work();
+      setOrder(updated);
+      setMessage({ kind: 'success', text: success(updated) });
+    } catch (e) {
+      setMessage({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+
+  if (missing) {
+    return (
+      <section className="empty-state">
+        <h1>{t('order.notFound')}</h1>
+        <p>{t('order.notFoundText')}</p>
+        <Link className="button" href="/orders">
+          {t('common.back')}
+        </Link>
+      </section>
+    );
+  }
+  if (order === null) return message ? <Notice kind="error">{message.text}</Notice> : <Spinner label={t('common.loading')} />;
+
+  const cancellableAt = order.cancellableAt === null ? null : new Date(order.cancellableAt);
+  const canCancel = cancellableAt !== null && cancellableAt.getTime() <= Date.now();
+  const base = `/v1/orders/${encodeURIComponent(order.id)}`;
+
+  return (
+    <article className="order">
+      <div className="page-head page-head--row">
+        <div>
+          <p className="crumbs">
+            <Link href="/orders">{t('nav.orders')}</Link> / <span className="mono">{order.id}</span>
+          </p>
+          <h1>{order.domainDetails[0]?.unicode ?? order.domains[0]}</h1>
+        </div>
+        <StatusBadge status={order.status} />
+      </div>
+
+      {order.hold !== null && <Notice kind="warning">{t(order.hold.by === 'platform' ? 'order.holdNotice' : 'order.supplierHoldNotice')}</Notice>}
+      {message !== null && <Notice kind={message.kind}>{message.text}</Notice>}
+
+      <div className="order__grid">
+        <div>
+          {order.status === 'issued' && (
+            <section className="card card--accent">
+              <h2>{t('order.certificate')}</h2>
+              <ul className="downloads">
+                {FORMATS.map((f) => (
+                  <li key={f}>
+                    <a className="button" href={`${base}/certificate?format=${f}`} download>
+                      <span aria-hidden="true">↓</span> {t(`order.download.${f}`)}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+
+          <section className="card">
+            <h2>{t('order.timeline')}</h2>
+            <ol className="timeline">
+              {[...order.events].reverse().map((e) => (
+                <li key={e.id} className={e.toStatus ? `timeline__item timeline__item--${e.toStatus}` : 'timeline__item'}>
+                  <div className="timeline__what">{tr(`event.${e.type}`, e.type)}</div>
+                  {e.note && <div className="timeline__note">{e.note}</div>}
+                  <time dateTime={e.at}>{dateTime(e.at)}</time>
+                </li>
+              ))}
+            </ol>
+          </section>
+        </div>
+
+        <div>
+          <section className="card">
+            <h2>{t('order.facts')}</h2>
+            <dl className="facts">
+              <div>
+                <dt>{t('order.product')}</dt>
+                <dd>{productName(products, order.product)}</dd>
+              </div>
+              <div>
+                <dt>{t('order.term')}</dt>
+                <dd>{t('form.termMonths', { n: order.termMonths })}</dd>
+              </div>
+              <div>
+                <dt>{t('form.domains')}</dt>
+                <dd>{order.domainDetails.map((d) => d.unicode).join(', ')}</dd>
+              </div>
+              <div>
+                <dt>{t('order.price')}</dt>
+                <dd>{money(order.price.amount, order.price.currency)}</dd>
+              </div>
+              <div>
+                <dt>{t('order.approver')}</dt>
+                <dd>{order.approverEmail}</dd>
+              </div>
+              <div>
+                <dt>{t('order.contact')}</dt>
+                <dd>
+                  {order.adminContact.firstName} {order.adminContact.lastName}
+                  <br />
+                  <span className="muted">{order.adminContact.email}</span>
+                </dd>
+              </div>
+              <div>
+                <dt>{t('order.placed')}</dt>
+                <dd>{dateTime(order.createdAt)}</dd>
+              </div>
+              {order.releasedAt && (
+                <div>
+                  <dt>{t('order.released')}</dt>
+                  <dd>{dateTime(order.releasedAt)}</dd>
+                </div>
+              )}
+            </dl>
+          </section>
+
+          {(order.status === 'awaiting_validation' || cancellableAt !== null) && (
+            <section className="card">
+              <h2>{t('order.actions')}</h2>
+              <div className="actions">
+                {order.status === 'awaiting_validation' && (
+                  <div className="resend">
+                    {approvers.length > 1 && (
+                      <Field label={t('form.approver')}>
+                        {(a) => (
+                          <select {...a} value={approver} onChange={(e) => setApprover(e.target.value)}>
+                            {[...new Set([order.approverEmail, ...approvers])].map((email) => (
+                              <option key={email} value={email}>
+                                {email}
+                              </option>
+                            ))}
+                          </select>
+                        )}
+                      </Field>
+                    )}
+                    <button
+                      type="button"
+                      className="button"
+                      disabled={busy}
+                      onClick={() =>
+                        void act(
+                          () => api('POST', `${base}/approval-email`, { body: approver === order.approverEmail || approver === '' ? {} : { approverEmail: approver } }),
+                          (o) => t('order.resent', { email: o.approverEmail }),
+                        )
+                      }
+                    >
+                      {t('order.resend')}
+                    </button>
+                  </div>
+                )}
+                {cancellableAt !== null && !canCancel && <p className="muted small">{t('order.cancelLater', { date: dateTime(cancellableAt.toISOString()) })}</p>}
+                {canCancel && !confirming && (
+                  <button type="button" className="button button--danger" disabled={busy} onClick={() => setConfirming(true)}>
+                    {t('order.cancel')}
+                  </button>
+                )}
+                {canCancel && confirming && (
+                  <div className="confirm" role="group" aria-label={t('order.cancel')}>
+                    <p>{t('order.cancelConfirm', { amount: money((order.cancellationRefund ?? order.price).amount, order.price.currency) })}</p>
+                    <button type="button" className="button button--danger" disabled={busy} onClick={() => void act(() => api('POST', `${base}/cancel`, { body: {} }), () => t('order.cancelled'))}>
+                      {t('order.cancel')}
+                    </button>{' '}
+                    <button type="button" className="button button--ghost" onClick={() => setConfirming(false)}>
+                      {t('common.back')}
+                    </button>
+                  </div>
+                )}
+              </div>
+            </section>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}
