@@ -322,6 +322,11 @@ export class DocumentsService {
     return sniffed;
   }
 
+  /** Throws the 404 of an order the reseller does not own: checked before an upload's body is read. */
+  async assertOwned(resellerId: string, orderId: string): Promise<void> {
+    await this.#order(resellerId, orderId);
+  }
+
   async #order(resellerId: string | null, orderId: string): Promise<OrderDetails> {
     const order = await findOrder(this.#db, resellerId, orderId);
     if (!order) throw new CertbrokerError('not_found', 'order.not_found', 'No such order.');

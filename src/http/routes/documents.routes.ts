@@ -128,6 +128,8 @@ export async function documentsRoutes(app: FastifyInstance, deps: { documents: D
       },
       handler: async (request, reply) => {
         const { actor } = resellerOf(request);
+        // Another reseller's order is a 404 whatever the body: ownership first, then the form.
+        await documents.assertOwned(actor.id, (request.params as Params).id);
         const form = await readForm(request);
         const stored = await documents.upload(actor, (request.params as Params).id, { requestId: form.fields.requestId, type: form.fields.type, files: form.files });
         reply.status(201);
