@@ -66,6 +66,7 @@ export interface AcmeSettings {
   readonly rootUrl: string | undefined;
   readonly preferredChallenge: 'dns-01' | 'http-01' | undefined;
   readonly pollIntervalMs: number | undefined;
+  readonly requestTimeoutMs: number | undefined;
 }
 
 /** The platform's secrets (DESIGN.md): CA key encryption, DKIM, reply-address signing. */
@@ -150,6 +151,7 @@ function acmeSettings(env: NodeJS.ProcessEnv): AcmeSettings | undefined {
     rootUrl: env.ACME_ROOT_URL || undefined,
     preferredChallenge: challenge,
     pollIntervalMs: env.ACME_POLL_INTERVAL_MS ? integer(env, 'ACME_POLL_INTERVAL_MS', 5000, 10, 3_600_000) : undefined,
+    requestTimeoutMs: env.ACME_REQUEST_TIMEOUT_MS ? integer(env, 'ACME_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000) : undefined,
   });
 }
 

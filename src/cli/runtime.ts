@@ -133,5 +133,6 @@ function acmeConfig(settings: AcmeSettings, encryptionKey: Buffer, poll: boolean
     ...(settings.rootUrl !== undefined && { rootUrl: settings.rootUrl }),
     ...(settings.preferredChallenge !== undefined && { preferredChallenge: settings.preferredChallenge }),
     ...(settings.pollIntervalMs !== undefined && { pollIntervalMs: settings.pollIntervalMs }),
+    ...(settings.requestTimeoutMs !== undefined && { requestTimeoutMs: settings.requestTimeoutMs }),
   };
 }

@@ -20,6 +20,7 @@ export const ERROR_KINDS = [
   'rate_limited',
   'payload_too_large',
   'internal',
+  'unavailable',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 

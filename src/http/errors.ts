@@ -14,6 +14,8 @@ const STATUS: Readonly<Record<ErrorKind, number>> = {
   rate_limited: 429,
   payload_too_large: 413,
   internal: 500,
+  /** A supplier that cannot be reached right now: the same request may succeed later. */
+  unavailable: 503,
 };
 
 /** The error body of every failed request: `{"error": {"code", "message", "fields"}}`. */

@@ -506,7 +506,15 @@ export class FulfilmentService {
         await appendEvent(trx, { orderId: order.id, at: this.#clock.now(), type: 'approver.changed', fromStatus: null, toStatus: null, actor, note: `Approver address changed to ${address}.` });
       });
     }
-    await supplier.resendApproval({ supplierOrderId: supplierOrder.supplierOrderId, ...(approverEmail !== undefined && { approverEmail }) });
+    try {
+      await supplier.resendApproval({ supplierOrderId: supplierOrder.supplierOrderId, ...(approverEmail !== undefined && { approverEmail }) });
+    } catch (error) {
+      if (!(error instanceof SupplierError)) throw error;
+      // What the supplier said, as something the reseller can act on: try again later, or not like this.
+      throw error.retryable
+        ? new CertbrokerError('unavailable', 'supplier.unavailable', `${error.message} Try again in a few minutes.`)
+        : new CertbrokerError('conflict', `supplier.${error.code}`, error.message);
+    }
     return this.#owned(actor.id, orderId);
   }
 

@@ -154,6 +154,11 @@ export class Pebble {
     this.ca = init.ca;
   }
 
+  /** Pebble's process id (the drills freeze it with SIGSTOP). */
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
   /** Where Pebble serves its issuing root (new on every start). */
   get rootUrl(): string {
     return `${this.managementUrl}/roots/0`;

@@ -46,7 +46,7 @@ export function productionEnv(options: { databaseUrl: string; smtpPort: number; 
 }
 
 /** Approves, on the embedded CA's site, every approval email in the sink not yet in `approved` (the approver clicking). */
-export async function approveArrived(sink: SmtpSink, approved: Set<string>): Promise<void> {
+export async function approveArrived(sink: Pick<SmtpSink, 'messages'>, approved: Set<string>): Promise<void> {
   for (const m of sink.messages()) {
     const url = /(http:\/\/127\.0\.0\.1:\d+\/approve\/[A-Za-z0-9_-]+)/.exec(m.text ?? '')?.[1];
     const code = /Approval code: (\S+)/.exec(m.text ?? '')?.[1];

@@ -98,6 +98,8 @@ export class AcmeAccount {
 
   async #connect(): Promise<acme.Client> {
     const { directoryUrl, eab, contactEmail, supplier } = this.#settings;
+    // Another process of the platform may have registered the account since this one opened it.
+    this.#accountUrl ??= (await findAccount(this.#sql, supplier, directoryUrl))?.accountUrl ?? null;
     const client = new acme.Client({
       directoryUrl,
       accountKey: this.#keyPem,
@@ -105,7 +107,15 @@ export class AcmeAccount {
       ...(eab !== undefined && { externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmacKey } }),
     });
     if (this.#accountUrl !== null) return client;
-    await client.createAccount({ termsOfServiceAgreed: true, ...(contactEmail !== undefined && { contact: [`mailto:${contactEmail}`] }) });
+    try {
+      await client.createAccount({ termsOfServiceAgreed: true, ...(contactEmail !== undefined && { contact: [`mailto:${contactEmail}`] }) });
+    } catch (error) {
+      // Two processes registered the same key at once: the CA knows the account already, and answers
+      // the second registration with an update it may refuse. Ask only for the existing account (RFC 8555 7.3.1).
+      await client.createAccount({ onlyReturnExisting: true }).catch(() => {
+        throw error;
+      });
+    }
     const accountUrl = client.getAccountUrl();
     await setAccountUrl(this.#sql, supplier, directoryUrl, accountUrl, this.#clock.now());
     this.#accountUrl = accountUrl;
