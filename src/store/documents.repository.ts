@@ -1,6 +1,8 @@
 import type { DocumentContentType, DocumentKind } from '../domain/documents.js';
 import type { Actor } from '../domain/order.js';
+import type { Selectable } from 'kysely';
 import type { Executor } from './database.js';
+import type { OrderDocumentTable } from './schema.js';
 
 /** A supplier's request for documents on an order, as the platform keeps it. */
 export interface DocumentRequest {
@@ -48,20 +50,7 @@ function toRequest(row: { id: string; order_id: string; supplier: string; suppli
   };
 }
 
-function toDocument(row: {
-  id: string;
-  order_id: string;
-  request_id: string;
-  type: string;
-  filename: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-  uploaded_by_type: string;
-  uploaded_by_id: string;
-  created_at: Date;
-  forwarded_at: Date | null;
-}): OrderDocument {
+function toDocument(row: Omit<Selectable<OrderDocumentTable>, 'content' | 'seq'>): OrderDocument {
   return {
     id: row.id,
     orderId: row.order_id,
