@@ -19,7 +19,7 @@ import { startSmtpSink, type SmtpSink } from '../src/mail/sink.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { orderBody, uniqueDomain } from '../test/support/orders.js';
 import { freePort, PEBBLE_AVAILABLE, startPebble, type Pebble } from '../test/support/pebble.js';
-import { approveArrived, BIN, processSecrets, productionEnv, stopProcess, until } from '../test/support/processes.js';
+import { approveArrived, BIN, cliJson, processSecrets, productionEnv, stopProcess, until } from '../test/support/processes.js';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.js';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -268,18 +268,6 @@ function pebblePid(pebble: Pebble): number {
   const pid = pebble.pid;
   if (pid === undefined) throw new Error('Pebble has no process id');
   return pid;
-}
-
-/** Runs a CLI admin command and reads its JSON answer. */
-async function cliJson<T>(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<T> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, INBOUND_SMTP_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`certbroker ${args.join(' ')} exited with ${code}: ${err}`);
-  return JSON.parse(out) as T;
 }
 
 /** The invariants, each with what it found. */

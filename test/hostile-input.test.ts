@@ -157,12 +157,11 @@ for (const db of DATABASES) {
         ['nesting 100,000 levels deep', { rawBody: `${'['.repeat(100_000)}${']'.repeat(100_000)}` }, 400],
         ['nesting 100,000 objects deep', { rawBody: `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}` }, 400],
         ['a body over 1 MiB', { rawBody: JSON.stringify({ csr: 'A'.repeat(1_100_000) }) }, 413],
-        ['a prototype-polluting key', { rawBody: '{"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"x": 1}}}' }, 200],
+        ['a prototype-polluting key (refused by the JSON parser)', { rawBody: '{"__proto__": {"isAdmin": true}, "constructor": {"prototype": {"x": 1}}}' }, 400],
       ];
       for (const [what, request, status] of cases) {
         const response = await h.call('POST', '/v1/orders/validate', { key, ...request });
-        expect(response.statusCode, `${what}: ${response.body.slice(0, 300)}`).toBeLessThanOrEqual(Math.max(status, 422));
-        expect(response.statusCode, what).toBeLessThan(500);
+        expect(response.statusCode, `${what}: ${response.body.slice(0, 300)}`).toBe(status);
         if (response.statusCode >= 400) {
           const body = response.json() as { error: { code: string; message: string } };
           expect(body.error.code, what).toMatch(/\./);

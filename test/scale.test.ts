@@ -17,7 +17,7 @@ import { openPostgres, POSTGRES_AVAILABLE } from './support/databases.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
 import { freePort } from './support/pebble.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
-import { approveArrived, BIN, processSecrets, productionEnv, stopProcess, until } from './support/processes.js';
+import { approveArrived, BIN, cliJson, processSecrets, productionEnv, stopProcess, until } from './support/processes.js';
 const ORDERS = 40;
 /** Requests per key per window: the rate-limit check spends exactly this many, split over both servers. */
 const RATE_LIMIT = 100;
@@ -169,15 +169,6 @@ describe.skipIf(!POSTGRES_AVAILABLE)('two serve and two worker processes on one 
 
 /** A staff API key, made the way `certbroker staff create` does against PostgreSQL. */
 async function createStaffKey(store: Store & { url: string }, env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'staff', 'create', '--email', `ops-${randomBytes(4).toString('hex')}@example.org`, '--json'], {
-    env: { ...process.env, ...env, DATABASE_URL: store.url, INBOUND_SMTP_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`staff create exited with ${code}: ${out}${err}`);
-  return (JSON.parse(out) as { apiKey: string }).apiKey;
+  const email = `ops-${randomBytes(4).toString('hex')}@example.org`;
+  return (await cliJson<{ apiKey: string }>({ ...process.env, ...env, DATABASE_URL: store.url }, ['staff', 'create', '--email', email, '--json'])).apiKey;
 }

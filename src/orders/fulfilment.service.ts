@@ -11,7 +11,7 @@ import { findReseller, type Reseller } from '../store/accounts.repository.js';
 import type { Db, Executor } from '../store/database.js';
 import * as f from '../store/fulfilment.repository.js';
 import { newId } from '../store/ids.js';
-import { closeOutage, listIncidents, openIncident, resolveIncident, type SupplierIncident } from '../store/incidents.repository.js';
+import { closeOutage, findIncident, listIncidents, openIncident, resolveIncident, type SupplierIncident } from '../store/incidents.repository.js';
 import { appendEvent, findOrder, type OrderDetails } from '../store/orders.repository.js';
 import { openRefundRequest, orderMoney } from '../store/refunds.repository.js';
 import {
@@ -325,12 +325,11 @@ export class FulfilmentService {
     if (note === '' || note.length > 2000) {
       throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', [{ path: 'note', code: 'note.required', message: 'note must say what was done, 1 to 2000 characters.' }]);
     }
-    if (!(await resolveIncident(this.#db, id, actor.id, note, this.#clock.now()))) {
-      const known = (await listIncidents(this.#db, { limit: 1000 })).find((incident) => incident.id === id);
-      if (!known) throw new CertbrokerError('not_found', 'incident.not_found', 'No such incident.');
-      throw new CertbrokerError('conflict', 'incident.resolved', 'The incident is resolved already.');
-    }
-    return (await listIncidents(this.#db, { limit: 1000 })).find((incident) => incident.id === id) as SupplierIncident;
+    const resolved = await resolveIncident(this.#db, id, actor.id, note, this.#clock.now());
+    const incident = await findIncident(this.#db, id);
+    if (!incident) throw new CertbrokerError('not_found', 'incident.not_found', 'No such incident.');
+    if (!resolved) throw new CertbrokerError('conflict', 'incident.resolved', 'The incident is resolved already.');
+    return incident;
   }
 
   /** The sink a supplier reports through: an event is durable once this returns (a job, deduplicated by event id). */

@@ -78,6 +78,12 @@ export async function resolveIncident(db: Executor, id: string, by: string, note
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** One incident, or undefined. */
+export async function findIncident(db: Executor, id: string): Promise<SupplierIncident | undefined> {
+  const row = await db.selectFrom('supplier_incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toIncident(row as Row);
+}
+
 /** Incidents, open ones first, newest first; `open` limits to the unresolved. */
 export async function listIncidents(db: Executor, options: { open?: boolean; limit?: number } = {}): Promise<SupplierIncident[]> {
   let query = db.selectFrom('supplier_incidents').selectAll();

@@ -13,30 +13,13 @@ import { FixedClock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/database.js';
 import { createSqlPort } from '../../src/store/sql-port.js';
 import { createAcmeSupplier, type AcmeConfig, type AcmeSupplier, type DcvInstruction, type DcvInstructionsRequest } from '../../src/suppliers/acme/index.js';
-import type { ApprovalEmailRequest, SqlPort, SubmitRequest, SupplierEvent, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
+import type { ApprovalEmailRequest, SqlPort, SubmitRequest, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
 import { buildCsr, ecKey } from './csr-factory.js';
 import type { TestDatabase } from './databases.js';
+import { RecordingEventSink, tableInspector } from './supplier-ports.js';
+
+export { RecordingEventSink };
 import type { ChallTestSrv, Pebble } from './pebble.js';
-
-/** Records every event. */
-export class RecordingEventSink implements SupplierEventSink {
-  readonly events: SupplierEvent[] = [];
-
-  async emit(event: SupplierEvent): Promise<void> {
-    this.events.push(event);
-  }
-
-  ofType<T extends SupplierEvent['type']>(type: T): Extract<SupplierEvent, { type: T }>[] {
-    return this.events.filter((event): event is Extract<SupplierEvent, { type: T }> => event.type === type);
-  }
-
-  /** The timeline details of one order, in order. */
-  timeline(orderId: string): string[] {
-    return this.ofType('validation_started')
-      .filter((event) => event.orderId === orderId)
-      .map((event) => event.detail);
-  }
-}
 
 /** A mail port of today's platform: approval emails only. */
 export class ApprovalOnlyMailPort implements SupplierMailPort {
@@ -123,14 +106,7 @@ export async function openAcmeContext(db: TestDatabase, pebble: Pebble): Promise
       started.push(supplier);
       return supplier;
     },
-    async dump(table) {
-      const rows = await sql.query<{ row: string }>(`select row_to_json(t)::text as row from ${table} t`);
-      return rows.map((r) => r.row).join('\n');
-    },
-    async count(table, where = 'true', params = []) {
-      const [row] = await sql.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`, params);
-      return Number(row?.n);
-    },
+    ...tableInspector(sql),
     async close() {
       await Promise.all(started.map((supplier) => supplier.close()));
       await store.close();

@@ -12,31 +12,11 @@ import { FixedClock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/database.js';
 import { createSqlPort } from '../../src/store/sql-port.js';
 import { createLocalCa, type LocalCa, type LocalCaConfig } from '../../src/suppliers/local-ca/index.js';
-import type { ApprovalEmailRequest, SqlPort, SubmitRequest, SupplierEvent, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
+import type { ApprovalEmailRequest, SqlPort, SubmitRequest, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
 import type { TestDatabase } from './databases.js';
+import { RecordingEventSink, tableInspector } from './supplier-ports.js';
 
-/** Records every event; can be told to fail once, like a platform that is down for a moment. */
-export class RecordingEventSink implements SupplierEventSink {
-  readonly events: SupplierEvent[] = [];
-  #failWhen: ((event: SupplierEvent) => boolean) | undefined;
-
-  async emit(event: SupplierEvent): Promise<void> {
-    if (this.#failWhen?.(event)) {
-      this.#failWhen = undefined;
-      throw new Error('the platform is not reachable');
-    }
-    this.events.push(event);
-  }
-
-  /** The next event that matches `predicate` fails instead of being recorded. */
-  failOnce(predicate: (event: SupplierEvent) => boolean): void {
-    this.#failWhen = predicate;
-  }
-
-  ofType<T extends SupplierEvent['type']>(type: T): Extract<SupplierEvent, { type: T }>[] {
-    return this.events.filter((event): event is Extract<SupplierEvent, { type: T }> => event.type === type);
-  }
-}
+export { RecordingEventSink };
 
 /** Records every approval email the CA asks for. */
 export class RecordingMailPort implements SupplierMailPort {
@@ -115,14 +95,7 @@ export async function openLocalCaContext(db: TestDatabase): Promise<LocalCaConte
       started.push(ca);
       return ca;
     },
-    async dump(table) {
-      const rows = await sql.query<{ row: string }>(`select row_to_json(t)::text as row from ${table} t`);
-      return rows.map((r) => r.row).join('\n');
-    },
-    async count(table, where = 'true', params = []) {
-      const [row] = await sql.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`, params);
-      return Number(row?.n);
-    },
+    ...tableInspector(sql),
     async close() {
       await Promise.all(started.map((ca) => ca.close()));
       await store.close();

@@ -2,7 +2,7 @@
  * The production shape in tests: `certbroker serve` / `worker` processes of the real CLI against one
  * PostgreSQL, with the environment they share, and the helpers to wait on them without fixed sleeps.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { SmtpSink } from '../../src/mail/sink.js';
@@ -63,4 +63,16 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTE
     child.once('exit', () => done());
     child.kill(signal);
   });
+}
+
+/** Runs a CLI admin command and reads its JSON answer. */
+export async function cliJson<T>(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<T> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, INBOUND_SMTP_PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`certbroker ${args.join(' ')} exited with ${code}: ${err}`);
+  return JSON.parse(out) as T;
 }

@@ -13,24 +13,9 @@ import type { SqlPort } from '../supplier.js';
 import type { RequestedMethod } from './challenges.js';
 import type { ChallengeType } from './config.js';
 import { ACTIVE_STATES, type AuthorizationStatus, type OrderState, type OutboxKind, type OutboxOutcome } from './schema.js';
+import { date, json, optionalDate, optionalText } from '../shared/rows.js';
 
 type Row = Record<string, unknown>;
-
-function date(value: unknown): Date {
-  return value instanceof Date ? value : new Date(String(value));
-}
-
-function optionalDate(value: unknown): Date | null {
-  return value === null || value === undefined ? null : date(value);
-}
-
-function json<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
-
-function optionalText(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
-}
 
 const iso = (value: Date | null | undefined): string | null => (value === null || value === undefined ? null : value.toISOString());
 

@@ -34,10 +34,9 @@ export const OUTBOX_KINDS = ['event', 'dcv_instructions'] as const;
 /** One of {@link OUTBOX_KINDS}. */
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
 
-/** How an outbox row ended. */
-export const OUTBOX_OUTCOMES = ['delivered', 'superseded'] as const;
-/** One of {@link OUTBOX_OUTCOMES}. */
-export type OutboxOutcome = (typeof OUTBOX_OUTCOMES)[number];
+/** How an outbox row ended: shared by both adapters. */
+import { OUTBOX_OUTCOMES } from '../shared/outbox.js';
+export { OUTBOX_OUTCOMES, type OutboxOutcome } from '../shared/outbox.js';
 
 const MIGRATIONS: readonly AdapterMigration[] = [
   {

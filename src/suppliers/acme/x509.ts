@@ -3,6 +3,7 @@
  * validity, subject common name, subjectAltName entries and public key of a certificate, and the public
  * key of a request. Read with the repository's strict DER reader; nothing here trusts a signature.
  */
+export { csrPublicKeyInfo, toPem } from '../shared/der.js';
 import { DerCursor, DerError, Tag, expectTag, parseDer, readChildren, readInteger, readOid, readString, valueOf, type DerElement } from '../../validation/der.js';
 
 const UTC_TIME = 0x17;
@@ -22,12 +23,6 @@ const OID_COMMON_NAME = '2.5.4.3';
 export function pemBlocks(text: string, label: string): Buffer[] {
   const pattern = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]*?)-----END ${label}-----`, 'g');
   return [...text.matchAll(pattern)].map((match) => Buffer.from(match[1]!.replace(/\s+/g, ''), 'base64'));
-}
-
-/** PEM with 64-character lines (RFC 7468 section 2). */
-export function toPem(der: Uint8Array, label: string): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
 /** What the compliance checks read of a certificate. */
@@ -129,19 +124,4 @@ export function readCertificate(der: Uint8Array): CertificateFacts {
     ipAddresses,
     spki: Buffer.from(der.subarray(spki.start, spki.end)),
   };
-}
-
-/**
- * The SubjectPublicKeyInfo of a PKCS #10 request, byte for byte (RFC 2986 4.1).
- * @throws DerError when the DER is not a request.
- */
-export function csrPublicKeyInfo(der: Uint8Array): Buffer {
-  const request = parseDer(der);
-  expectTag(request, Tag.SEQUENCE, 'certification request');
-  const info = new DerCursor(request, 'certification request').next(Tag.SEQUENCE, 'certificationRequestInfo');
-  const fields = new DerCursor(info, 'certificationRequestInfo');
-  fields.next(Tag.INTEGER, 'version');
-  fields.next(Tag.SEQUENCE, 'subject');
-  const spki = fields.next(Tag.SEQUENCE, 'subjectPKInfo');
-  return Buffer.from(der.subarray(spki.start, spki.end));
 }

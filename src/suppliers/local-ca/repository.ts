@@ -11,27 +11,12 @@ import type { DeskDocument, SqlPort } from '../supplier.js';
 import type { DocumentKind } from '../../domain/documents.js';
 import type { OrderState, OrganizationState, OutboxKind, OutboxOutcome } from './schema.js';
 import type { NameAttribute } from './x509.js';
+import { date, json, optionalDate, optionalText } from '../shared/rows.js';
 
 type Row = Record<string, unknown>;
 
 // Lists travel as one jsonb parameter (`in (select jsonb_array_elements_text($n::jsonb))`): both drivers
 // pass a JSON text the same way, while their handling of array parameters differs.
-
-function date(value: unknown): Date {
-  return value instanceof Date ? value : new Date(String(value));
-}
-
-function optionalDate(value: unknown): Date | null {
-  return value === null || value === undefined ? null : date(value);
-}
-
-function json<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
-
-function optionalText(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
-}
 
 // ---- authorities --------------------------------------------------------------------------------
 

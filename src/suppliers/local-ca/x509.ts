@@ -3,6 +3,7 @@
  * names, times, extensions, the TBSCertificate and its signature, and a reader for the few fields the CA
  * needs back from its own certificates and from a CSR.
  */
+export { csrPublicKeyInfo, toPem } from '../shared/der.js';
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
@@ -234,13 +235,6 @@ export function signCertificate(fields: CertificateFields, signer: Signer): Buff
   return encodeSequence(tbs, signer.algorithm, encodeBitString(sign(signer.hash, tbs, signer.key)));
 }
 
-/** PEM with 64-character lines (RFC 7468 section 2). */
-export function toPem(der: Uint8Array, label: string): string {
-  const base64 = Buffer.from(der).toString('base64');
-  let pem = `-----BEGIN ${label}-----\n`;
-  for (let i = 0; i < base64.length; i += 64) pem += `${base64.slice(i, i + 64)}\n`;
-  return `${pem}-----END ${label}-----\n`;
-}
 
 /**
  * The DER inside the first PEM block with `label`.
@@ -291,20 +285,4 @@ export function readCertificate(der: Uint8Array): CertificateSummary {
   const spki = fields.next(Tag.SEQUENCE, 'subjectPublicKeyInfo');
   const copy = (element: DerElement) => Buffer.from(der.subarray(element.start, element.end));
   return { subject: copy(subject), spki: copy(spki), notBefore: readTime(notBefore), notAfter: readTime(notAfter) };
-}
-
-/**
- * The SubjectPublicKeyInfo of a PKCS #10 request, byte for byte (RFC 2986 section 4.1), for a certificate
- * that must carry exactly the key whose possession the request proved.
- * @throws DerError when the DER is not a request.
- */
-export function csrPublicKeyInfo(der: Uint8Array): Buffer {
-  const request = parseDer(der);
-  expectTag(request, Tag.SEQUENCE, 'certification request');
-  const info = new DerCursor(request, 'certification request').next(Tag.SEQUENCE, 'certificationRequestInfo');
-  const fields = new DerCursor(info, 'certificationRequestInfo');
-  fields.next(Tag.INTEGER, 'version');
-  fields.next(Tag.SEQUENCE, 'subject');
-  const spki = fields.next(Tag.SEQUENCE, 'subjectPKInfo');
-  return Buffer.from(der.subarray(spki.start, spki.end));
 }

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { SupplierEvent } from '../supplier.js';
 
+/** How an outbox row ended. */
+export const OUTBOX_OUTCOMES = ['delivered', 'superseded'] as const;
+/** One of {@link OUTBOX_OUTCOMES}. */
+export type OutboxOutcome = (typeof OUTBOX_OUTCOMES)[number];
+
 /**
  * An adapter's outbox (DESIGN.md: nothing is lost if a process dies): what it tells the platform is
  * written in the same transaction as the change that causes it and handed over after the commit, by one
