@@ -1,6 +1,7 @@
 import type { DocumentKind } from '../domain/documents.js';
 import type { Language } from '../domain/order.js';
 import type { ProductCode, ValidationLevel } from '../domain/products.js';
+import type { RevocationReason } from '../domain/revocation.js';
 
 /**
  * The ports a supplier adapter is handed by the wiring (DESIGN.md Components): its own storage, an
@@ -206,9 +207,56 @@ export interface DocumentsCapability {
   submitDocuments(request: { readonly supplierOrderId: string; readonly documents: readonly SubmittedDocument[] }): Promise<void>;
 }
 
+/**
+ * A further certificate within an order: a reissue (new CSR, possibly changed names) or the next
+ * certificate of a subscription term (a renewal). The certificate is reported as an `issued` event
+ * with this `requestId`, at once or after validation.
+ */
+export interface ReissueRequest {
+  readonly supplierOrderId: string;
+  /** The platform's request id: idempotent per id (a repeated call changes nothing). */
+  readonly requestId: string;
+  /** Default `reissue`. */
+  readonly kind?: 'reissue' | 'renewal';
+  readonly csrPem: string;
+  readonly validityDays: number;
+  /**
+   * The names of the new certificate and how each proves control. Absent: the order's names as they
+   * are. Names the supplier has not validated for this order (added SANs) are validated before issuance.
+   */
+  readonly domains?: readonly { readonly name: string; readonly dcv: DcvMethod }[];
+  /**
+   * Validate every name again, even if the previous validation could still be reused: the platform
+   * decides this from the BR reuse period (domain/validity.ts `dcvReusable`). An email-validated name
+   * gets a new approval email.
+   */
+  readonly revalidate?: boolean;
+  /** The approver contact for names validated by email (the order's unless changed). */
+  readonly approverEmail?: string;
+  readonly language?: Language;
+}
+
 export interface ReissueCapability {
-  /** Issues a replacement certificate for a new CSR within the order; idempotent per `requestId`. */
-  reissue(request: { readonly supplierOrderId: string; readonly requestId: string; readonly csrPem: string; readonly validityDays: number }): Promise<void>;
+  /** Issues a further certificate within the order (a reissue or a renewal); idempotent per `requestId`. */
+  reissue(request: ReissueRequest): Promise<void>;
+}
+
+/** One certificate of an order to revoke, with an RFC 5280 reason. */
+export interface RevokeRequest {
+  readonly supplierOrderId: string;
+  /** Hex, as in `IssuedCertificate.serialNumber`. */
+  readonly serialNumber: string;
+  readonly certificatePem: string;
+  readonly reason: RevocationReason;
+}
+
+export interface RevokeCapability {
+  /**
+   * Revokes one certificate; idempotent per serial number (revoking a revoked certificate succeeds).
+   * Resolves once the supplier has revoked it (for the embedded CA: its published CRL lists it).
+   * @throws SupplierError (`retryable` when the supplier could not be reached)
+   */
+  revoke(request: RevokeRequest): Promise<void>;
 }
 
 /** A supplier's own desk, where it can cancel an order from its side (the embedded CA has one). */
@@ -267,6 +315,7 @@ export const canCancel = (s: Supplier): s is Supplier & CancelCapability => type
 export const canResendApproval = (s: Supplier): s is Supplier & ApprovalCapability => typeof (s as Partial<ApprovalCapability>).resendApproval === 'function';
 export const canTakeDocuments = (s: Supplier): s is Supplier & DocumentsCapability => typeof (s as Partial<DocumentsCapability>).submitDocuments === 'function';
 export const canReissue = (s: Supplier): s is Supplier & ReissueCapability => typeof (s as Partial<ReissueCapability>).reissue === 'function';
+export const canRevoke = (s: Supplier): s is Supplier & RevokeCapability => typeof (s as Partial<RevokeCapability>).revoke === 'function';
 
 /** What an adapter factory is handed by the wiring. */
 export interface SupplierPorts {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { PRODUCTS, isProductCode } from '../../domain/products.js';
-import { maxCertificateValidityDays } from '../../domain/validity.js';
+import { dcvReuseDays, maxCertificateValidityDays } from '../../domain/validity.js';
 import { approverEmailsFor } from '../../validation/approver.js';
 import { decodeCsr } from '../../validation/csr.js';
 import { compareWithCsr, validateNames } from '../../validation/domains.js';
@@ -21,6 +21,7 @@ import {
   type DeskOrder,
   type DocumentsCapability,
   type ReissueCapability,
+  type ReissueRequest,
   type SubmittedDocument,
   type ValidationDeskCapability,
   type SqlPort,
@@ -55,22 +56,6 @@ import {
 import type { KeyVault } from './vault.js';
 import type { OrganizationDesk } from './organization.js';
 import type { ValidationSite } from './site.js';
-
-/**
- * BR 4.2.1: how long domain validation may be reused for a new certificate, by the date of issuance
- * (200 days from 2026-03-15, 100 from 2027-03-15, 10 from 2029-03-15).
- */
-const DCV_REUSE_SCHEDULE: readonly { readonly from: string; readonly days: number }[] = [
-  { from: '2026-03-15T00:00:00Z', days: 200 },
-  { from: '2027-03-15T00:00:00Z', days: 100 },
-  { from: '2029-03-15T00:00:00Z', days: 10 },
-];
-
-function dcvReuseDays(at: Date): number {
-  let days = 398;
-  for (const step of DCV_REUSE_SCHEDULE) if (at.getTime() >= Date.parse(step.from)) days = step.days;
-  return days;
-}
 
 /** A refusal that retrying cannot change. */
 function refused(code: string, message: string): SupplierError {
@@ -264,7 +249,7 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
    * validation while BR 4.2.1 allows it. Once per `requestId`: a repeat signs nothing new.
    * @throws SupplierError, not retryable, when the order is not issued, the names differ, or the validation is too old.
    */
-  async reissue(request: { readonly supplierOrderId: string; readonly requestId: string; readonly csrPem: string; readonly validityDays: number }): Promise<void> {
+  async reissue(request: ReissueRequest): Promise<void> {
     const { sql, clock, issuer, outbox } = this.#deps;
     const { supplierOrderId, requestId } = request;
     if (await findCertificate(sql, supplierOrderId, requestId)) return;
