@@ -8,7 +8,7 @@
  *   (d) restarts PostgreSQL.
  * Afterwards it lets everything settle and checks that nothing was lost or done twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { startSmtpSink, type SmtpSink } from '../src/mail/sink.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { orderBody, uniqueDomain } from '../test/support/orders.js';
 import { freePort, PEBBLE_AVAILABLE, startPebble, type Pebble } from '../test/support/pebble.js';
-import { approveArrived, BIN, cliJson, processSecrets, productionEnv, stopProcess, until } from '../test/support/processes.js';
+import { approveArrived, cliJson, processSecrets, productionEnv, spawnRole, stopProcess, until } from '../test/support/processes.js';
 import { startWebhookReceiver } from '../test/support/webhook-receiver.js';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -94,18 +94,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         ACME_ROOT_URL: pebble.rootUrl,
         ACME_POLL_INTERVAL_MS: '200',
         ACME_REQUEST_TIMEOUT_MS: '2000',
+        // A killed worker's ACME orders are taken over soon, as its jobs are (JOB_LEASE_MS).
+        ACME_LEASE_MS: '5000',
       });
     }
     const start = (role: 'serve' | 'worker', extra: NodeJS.ProcessEnv = {}): ChildProcess => {
-      const child = spawn(process.execPath, [BIN, role], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-      // The request log (pino JSON lines): errors are worth seeing.
-      child.stdout?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n')) if (/"level":(50|60)/.test(line)) log(`[${role}] ${line.slice(0, 1500)}`);
-      });
-      child.stderr?.on('data', (chunk: Buffer) => {
-        const text = chunk.toString();
-        if (!text.includes(`"level":30`) && !text.includes(`"level":40`)) log(`[${role}] ${text.trim().slice(0, 300)}`);
-      });
+      const child = spawnRole(role, { ...env, ...extra }, log);
       children.add(child);
       child.once('exit', () => children.delete(child));
       return child;
@@ -164,8 +158,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: inboundPort, secure: false, ignoreTLS: true });
     const placeOne = async (n: number) => {
       const domain = uniqueDomain();
+      // A retry repeats the request exactly: a new CSR (ECDSA signatures differ) would be another body under the same key.
+      const body = orderBody({}, domain);
       for (let attempt = 0; attempt < 60; attempt += 1) {
-        const response = await call('POST', '/v1/orders', reseller.apiKey, orderBody({}, domain), { 'idempotency-key': domain });
+        const response = await call('POST', '/v1/orders', reseller.apiKey, body, { 'idempotency-key': domain });
         if (response?.status === 201) {
           const id = ((await response.json()) as { id: string }).id;
           placed.set(domain, id);

@@ -149,6 +149,41 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the platform with an ACME CA first and the e
         expect(sent.body).toContain(record.value);
       });
 
+      it('continues an ACME order’s term with a renewal, then revokes the superseded certificate at the CA (RFC 8555 7.6)', async () => {
+        const { key } = await h.reseller({ topUp: 10_000 });
+        const domain = uniqueDomain();
+        const id = await place(h, key, orderBody({}, domain));
+        await until(h, key, id, 'awaiting_validation');
+        expect((await h.call('POST', `/v1/orders/${id}/approval-email`, { key })).statusCode).toBe(200);
+        await until(h, key, id, 'issued');
+
+        // The reseller renews early with a new CSR; the CA may want the name validated again: re-check.
+        const csr = orderBody({}, domain).csr as string;
+        const renewal = await h.call('POST', `/v1/orders/${id}/renewal`, { key, body: { csr } });
+        expect(renewal.statusCode, renewal.body).toBe(202);
+        type Sub = { subscription: { certificates: { serialNumber: string; kind: string; status: string }[] } };
+        const renewed = await vi.waitFor(async () => {
+          await h.platform.runner.drain();
+          const recheck = await h.call('POST', `/v1/orders/${id}/approval-email`, { key });
+          expect([200, 409]).toContain(recheck.statusCode);
+          const view = (await h.call('GET', `/v1/orders/${id}`, { key })).json() as Sub;
+          expect(view.subscription.certificates.map((c) => c.kind)).toEqual(['initial', 'renewal']);
+          return view.subscription;
+        }, ISSUANCE);
+        const [first, second] = renewed.certificates;
+        expect(second?.status).toBe('current');
+        expect(first?.serialNumber).not.toBe(second?.serialNumber);
+
+        const revoked = await h.call('POST', `/v1/orders/${id}/revoke`, { key, body: { reason: 'superseded', serialNumber: first?.serialNumber } });
+        expect(revoked.statusCode, revoked.body).toBe(202);
+        await h.platform.runner.drain();
+        expect(await pebble.certificateStatus(first!.serialNumber)).toMatchObject({ status: 'Revoked', reason: 4 });
+        expect(await pebble.certificateStatus(second!.serialNumber)).toMatchObject({ status: 'Valid' });
+        const after = (await h.call('GET', `/v1/orders/${id}`, { key })).json() as Sub & { events: { type: string }[] };
+        expect(after.subscription.certificates.map((c) => c.status)).toEqual(['revoked', 'current']);
+        expect(after.events.map((e) => e.type)).toContain('certificate.revoked');
+      });
+
       it('fails over to the embedded CA when the ACME CA refuses the name, before anything was accepted', async () => {
         const { key } = await h.reseller({ topUp: 10_000 });
         const domain = `shop-${randomBytes(4).toString('hex')}.blocked-by-ca.com`;

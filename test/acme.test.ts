@@ -1,24 +1,27 @@
 import { X509Certificate, createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { setLogger } from 'acme-client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FixedClock } from '../src/domain/clock.js';
 import { chooseChallenge, instructionFor, jwkThumbprint } from '../src/suppliers/acme/challenges.js';
 import { resolveConfig } from '../src/suppliers/acme/config.js';
 import { errorFromProblem, toSupplierError, validationError } from '../src/suppliers/acme/errors.js';
-import { AcmeSupplierError, acmeFactory, checkIssuedCertificate, type AcmeSupplier, type PollOutcome } from '../src/suppliers/acme/index.js';
+import { AcmeSupplierError, acmeFactory, checkIssuedCertificate } from '../src/suppliers/acme/index.js';
 import { AcmeProblem, AcmeUnreachable, parseRetryAfter } from '../src/suppliers/acme/transport.js';
-import { SupplierError, canCancel, canResendApproval, type IssuedCertificate, type SupplierEvent } from '../src/suppliers/supplier.js';
+import { SupplierError, canCancel, canResendApproval } from '../src/suppliers/supplier.js';
 import { testCa, type TestCa } from './support/acme-certs.js';
 import {
   ApprovalOnlyMailPort,
   RecordingEventSink,
   acmeRequest,
+  contextPerTest,
+  eventOf,
   openAcmeContext,
-  opensslVerify,
+  outcomeOf,
   publish,
+  refusal,
   selfCheckVia,
   uniqueName,
-  type AcmeContext,
+  verifies,
 } from './support/acme-harness.js';
 import { buildCsr, ecKey, rsaKey } from './support/csr-factory.js';
 import { DATABASES } from './support/databases.js';
@@ -26,20 +29,6 @@ import { PEBBLE_AVAILABLE, freePort, startChallTestSrv, startPebble, type ChallT
 
 const DAY_MS = 86_400_000;
 const NOW = new Date('2026-11-26T12:00:00Z');
-
-/** The supplier error a promise rejects with. */
-async function refusal(promise: Promise<unknown>): Promise<SupplierError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SupplierError);
-  return error as SupplierError;
-}
-
-function verifies(certificate: IssuedCertificate) {
-  return opensslVerify({ rootPem: certificate.rootPem, chainPem: certificate.chainPem, leafPem: certificate.certificatePem });
-}
 
 describe('acme configuration', () => {
   it('refuses a bad configuration with a sentence naming the setting', async () => {
@@ -249,38 +238,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
 
   for (const db of DATABASES) {
     describe(`on ${db.name}`, () => {
-      let ctx: AcmeContext;
-
-      beforeEach(async () => {
-        ctx = await openAcmeContext(db, pebble);
-      });
-      afterEach(async () => {
-        await ctx.close();
-      });
-
-      /** The first event of `type` for the order, once it arrives. */
-      function eventOf<T extends SupplierEvent['type']>(type: T, orderId: string, events = ctx.events): Promise<Extract<SupplierEvent, { type: T }>> {
-        return vi.waitFor(
-          () => {
-            const found = events.ofType(type).find((event) => event.orderId === orderId);
-            if (found === undefined) throw new Error(`no ${type} event for ${orderId}: ${JSON.stringify(events.events.filter((event) => event.orderId === orderId))}`);
-            return found;
-          },
-          { timeout: 20_000, interval: 20 },
-        );
-      }
-
-      /** Polls (a supplier without its own timer) until an outcome of the order matches. */
-      function outcomeOf(supplier: AcmeSupplier, supplierOrderId: string, matches: (outcome: PollOutcome) => boolean): Promise<PollOutcome> {
-        return vi.waitFor(
-          async () => {
-            const found = (await supplier.poll()).outcomes.find((outcome) => outcome.supplierOrderId === supplierOrderId && matches(outcome));
-            if (found === undefined) throw new Error(`no matching outcome for ${supplierOrderId}`);
-            return found;
-          },
-          { timeout: 20_000, interval: 50 },
-        );
-      }
+      const ctx = contextPerTest(() => openAcmeContext(db, pebble));
 
       it('issues after a re-check: instructions email, timeline, a certificate that openssl verifies against the root', async () => {
         const supplier = await ctx.start();
@@ -304,7 +262,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         expect(ctx.mail.approvals).toHaveLength(0);
 
         await supplier.resendApproval({ supplierOrderId });
-        const issued = await eventOf('issued', 'order-1');
+        const issued = await eventOf(ctx.events, 'issued', 'order-1');
         expect(issued.requestId).toBe('initial');
         const { certificate } = issued;
         const leaf = new X509Certificate(certificate.certificatePem);
@@ -340,7 +298,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         expect(await ctx.count('acme_authorizations', 'answered_at is not null')).toBe(0);
 
         await publish(challenges, instruction!);
-        const issued = await eventOf('issued', 'order-http');
+        const issued = await eventOf(ctx.events, 'issued', 'order-http');
         expect(verifies(issued.certificate).ok).toBe(true);
         expect(ctx.events.timeline('order-http')).toContain(`acme: asked the CA to check the website file of ${name}.`);
         expect(await supplier.status(supplierOrderId)).toMatchObject({ state: 'issued' });
@@ -360,7 +318,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         for (const instruction of instructions) await publish(challenges, instruction);
         await supplier.resendApproval({ supplierOrderId, approverEmail: 'hostmaster@example.org' });
         expect(ctx.mail.latest('order-dns')).toMatchObject({ sequence: 2, to: 'hostmaster@example.org' });
-        const issued = await eventOf('issued', 'order-dns');
+        const issued = await eventOf(ctx.events, 'issued', 'order-dns');
         expect(new X509Certificate(issued.certificate.certificatePem).subjectAltName?.split(', ').sort()).toEqual([`DNS:${wildcard}`, `DNS:${other}`].sort());
         expect(verifies(issued.certificate).ok).toBe(true);
       });
@@ -379,7 +337,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         expect(outcome.error).toMatchObject({ code: 'unauthorized', retryable: false, problemType: 'urn:ietf:params:acme:error:unauthorized' });
         expect(outcome.error!.message).toContain(`acme: validation of ${name} failed: Correct value not found for DNS challenge (unauthorized).`);
         expect(await supplier.status(supplierOrderId)).toEqual({ state: 'awaiting_validation' });
-        await eventOf('validation_started', 'order-typo');
+        await eventOf(ctx.events, 'validation_started', 'order-typo');
         await vi.waitFor(() => expect(ctx.events.timeline('order-typo').some((detail) => detail.includes('Correct value not found for DNS challenge') && detail.includes('re-check'))).toBe(true));
 
         await supplier.resendApproval({ supplierOrderId });
@@ -391,7 +349,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         await publish(challenges, second.instructions[0]!);
         await supplier.resendApproval({ supplierOrderId });
         await outcomeOf(supplier, supplierOrderId, (candidate) => candidate.state === 'issued');
-        const issued = await eventOf('issued', 'order-typo');
+        const issued = await eventOf(ctx.events, 'issued', 'order-typo');
         expect(verifies(issued.certificate).ok).toBe(true);
       });
 
@@ -517,10 +475,10 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         const supplier = await ctx.start({ directoryUrl: careless.directoryUrl, ca: careless.ca, rootUrl: careless.rootUrl });
         const { supplierOrderId } = await supplier.submit(acmeRequest({ orderId: 'order-long', names: [uniqueName('long')] }));
         await supplier.resendApproval({ supplierOrderId });
-        const hold = await eventOf('hold', 'order-long');
+        const hold = await eventOf(ctx.events, 'hold', 'order-long');
         expect(hold.reason).toMatch(/failed the compliance checks and was not delivered: The certificate is valid for 250 days, more than the 200 days allowed \(BR 6\.3\.2\)/);
         expect(ctx.events.ofType('issued')).toHaveLength(0);
-        const incident = await eventOf('incident', 'order-long');
+        const incident = await eventOf(ctx.events, 'incident', 'order-long');
         expect([incident.kind, incident.detail]).toEqual(['compliance', hold.reason]);
         const error = await refusal(supplier.status(supplierOrderId));
         expect([error.code, error.retryable]).toEqual(['compliance', false]);
@@ -534,7 +492,7 @@ describe.skipIf(!PEBBLE_AVAILABLE)('the ACME supplier against Pebble', () => {
         const binding = await ctx.start({ label: 'bound', directoryUrl: bound.directoryUrl, ca: bound.ca, rootUrl: bound.rootUrl, eab: { kid: 'reseller-kid', hmacKey: eabKey } });
         const { supplierOrderId } = await binding.submit(acmeRequest({ orderId: 'order-eab-2', names: [uniqueName('eab')] }));
         await binding.resendApproval({ supplierOrderId });
-        expect(verifies((await eventOf('issued', 'order-eab-2')).certificate).ok).toBe(true);
+        expect(verifies((await eventOf(ctx.events, 'issued', 'order-eab-2')).certificate).ok).toBe(true);
       });
 
       it('puts the instructions on the timeline when the mail port cannot send them', async () => {

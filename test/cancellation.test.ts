@@ -81,7 +81,10 @@ for (const db of DATABASES) {
       await h.platform.runner.drain();
       const viewA = await order(key, a.id);
       expect(viewA.status).toBe('cancelled');
-      expect(viewA.events.map((e) => e.type)).toContain('certificate.issued_after_close');
+      // The cancellation could not stop the CA: the certificate it issued anyway is revoked.
+      expect(viewA.events.map((e) => e.type)).toEqual(expect.arrayContaining(['certificate.issued_after_close', 'certificate.revocation_requested', 'certificate.revoked']));
+      const late = await h.platform.store.db.selectFrom('certificates').select(['revocation_reason', 'revoked_at']).where('order_id', '=', a.id).execute();
+      expect(late).toEqual([{ revocation_reason: 'cessationOfOperation', revoked_at: expect.any(Date) }]);
       expect(await refundsOf(a.id)).toEqual([{ amount: 900 }]);
 
       // Issuance first: the cancellation is refused, nothing refunded.

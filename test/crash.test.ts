@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { openPostgres, POSTGRES_AVAILABLE } from './support/databases.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
-import { approveArrived, BIN, processSecrets, productionEnv, until } from './support/processes.js';
+import { approveArrived, processSecrets, productionEnv, spawnRole, until } from './support/processes.js';
 import type { Store } from '../src/store/database.js';
 
 const ORDERS = 24;
@@ -71,17 +71,12 @@ describe.skipIf(!POSTGRES_AVAILABLE)('a worker killed mid-batch on postgres', ()
   });
 
   function worker(): ChildProcess {
-    const child = spawn(process.execPath, [BIN, 'worker'], {
-      env: {
-        ...productionEnv({ databaseUrl: store.url, smtpPort: sink.port, dataDir, secrets }),
-        // A killed worker's jobs are taken over once their lease ends: short here, so the test is quick.
-        JOB_LEASE_MS: '2000',
-        DCV_PUBLIC_URL: `http://127.0.0.1:${dcvPort}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return spawnRole('worker', {
+      ...productionEnv({ databaseUrl: store.url, smtpPort: sink.port, dataDir, secrets }),
+      // A killed worker's jobs are taken over once their lease ends: short here, so the test is quick.
+      JOB_LEASE_MS: '2000',
+      DCV_PUBLIC_URL: `http://127.0.0.1:${dcvPort}`,
     });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker] ${chunk.toString()}`));
-    return child;
   }
 
   it('resumes after SIGKILL: every order issued with one certificate, one Message-ID per email, one id per event', async () => {

@@ -10,6 +10,7 @@ import { orderBody, uniqueDomain } from './support/orders.js';
 import { TEST_PLATFORM_NAME, TEST_PUBLIC_BASE_URL } from './support/platform.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 import { approvalOf } from './support/flow.js';
+import { PermanentJobError } from '../src/jobs/queue.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g;
 
@@ -147,6 +148,22 @@ for (const db of DATABASES) {
       expect(ok.status).toBe(200);
       await settle(h);
       expect(((await h.call('GET', `/v1/orders/${placed.id}`, { key })).json() as { status: string }).status).toBe('issued');
+    });
+
+    it('retries a certificate that arrives before the submission has recorded its acceptance, and refuses one for an unknown request', async () => {
+      const { key } = await h.reseller({ topUp: 10_000 });
+      const placed = (await h.call('POST', '/v1/orders', { key, body: orderBody(), headers: { 'idempotency-key': `early-${uniqueDomain()}` } })).json() as { id: string };
+      const certificate = { certificatePem: '', chainPem: [], rootPem: '', serialNumber: '01', notBefore: new Date(), notAfter: new Date() };
+      const early = { type: 'issued', eventId: `early-${placed.id}`, orderId: placed.id, requestId: 'initial', certificate };
+      // A fast supplier's event overtook the submission's transaction: a plain error, retried with backoff.
+      const retried = await h.platform.fulfilment.supplierEventJob({ payload: { event: early } } as never).catch((error: Error) => error);
+      expect(retried).toBeInstanceOf(Error);
+      expect(retried).not.toBeInstanceOf(PermanentJobError);
+      expect((retried as Error).message).toContain('before its acceptance was recorded');
+      await settle(h);
+      // Once accepted, a certificate for a request the order never made is refused for good.
+      const unknown = { ...early, eventId: `unknown-${placed.id}`, requestId: `${placed.id}/nonsense` };
+      await expect(h.platform.fulfilment.supplierEventJob({ payload: { event: unknown } } as never)).rejects.toBeInstanceOf(PermanentJobError);
     });
 
     it('keeps certificates and routes of an order away from other resellers', async () => {

@@ -111,6 +111,62 @@ for (const db of DATABASES) {
       expect((await admin.list({ status: 'dead', limit: 50 })).some((j) => j.name === 't.permanent')).toBe(true);
     });
 
+    it('keeps its pool full while started: one slow job holds back none of the jobs behind it', async () => {
+      const clock = new FixedClock();
+      const queue = new JobQueue({ clock });
+      const done: string[] = [];
+      let releaseSlow!: () => void;
+      const slowReleased = new Promise<void>((resolve) => {
+        releaseSlow = resolve;
+      });
+      let allFastDone!: () => void;
+      const fastDone = new Promise<void>((resolve) => {
+        allFastDone = resolve;
+      });
+      const runner = new JobRunner({ db: store.db, clock, batchSize: 2, concurrency: 2, pollMs: 5 }).register('t.pool', async (job) => {
+        const tag = job.payload.tag as string;
+        if (tag === 'slow') await slowReleased;
+        done.push(tag);
+        if (done.filter((t) => t !== 'slow').length === 4) allFastDone();
+      });
+      for (const tag of ['slow', 'a', 'b', 'c', 'd']) await queue.enqueue(store.db, { name: 't.pool', payload: { tag } });
+      runner.start();
+      // With two slots, a runner that waited for its whole batch would sit on `slow` and `a`.
+      await fastDone;
+      expect(done).toEqual(['a', 'b', 'c', 'd']);
+      releaseSlow();
+      await runner.stop();
+      expect(done).toEqual(['a', 'b', 'c', 'd', 'slow']);
+      const rows = await store.db.selectFrom('jobs').select(['status']).where('name', '=', 't.pool').execute();
+      expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+    });
+
+    it('retries a failing job from the running pool with its backoff, then sends it to the dead letters', async () => {
+      const clock = new FixedClock();
+      const queue = new JobQueue({ clock });
+      const attempts: number[] = [];
+      let dead!: () => void;
+      const isDead = new Promise<void>((resolve) => {
+        dead = resolve;
+      });
+      const runner = new JobRunner({ db: store.db, clock, concurrency: 4, pollMs: 5 }).register(
+        't.pool-retry',
+        async (job) => {
+          attempts.push(job.attempt);
+          if (job.attempt === job.maxAttempts) setImmediate(dead);
+          throw new Error(`failure ${job.attempt}`);
+        },
+        { backoffMs: () => 0 },
+      );
+      await queue.enqueue(store.db, { name: 't.pool-retry', payload: {}, maxAttempts: 3 });
+      runner.start();
+      await isDead;
+      await runner.stop();
+      expect(attempts).toEqual([1, 2, 3]);
+      const row = await store.db.selectFrom('jobs').select(['status', 'last_error']).where('name', '=', 't.pool-retry').executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'dead', last_error: 'Error: failure 3' });
+    });
+
     it('claims a job again once the lease of a runner that died has expired', async () => {
       let runs = 0;
       const { clock, queue, runner } = setup('t.lease', async () => {

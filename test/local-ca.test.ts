@@ -1,45 +1,34 @@
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FixedClock } from '../src/domain/clock.js';
 import { createLocalCa, localCaFactory } from '../src/suppliers/local-ca/index.js';
 import { KeyVault } from '../src/suppliers/local-ca/vault.js';
-import { SupplierError, canCancel, canReissue, canResendApproval, type IssuedCertificate, type SupplierEvent } from '../src/suppliers/supplier.js';
+import { canCancel, canReissue, canResendApproval, type IssuedCertificate, type SupplierEvent } from '../src/suppliers/supplier.js';
 import { buildCsr, ecKey, rsaKey } from './support/csr-factory.js';
 import { DATABASES } from './support/databases.js';
 import {
+  DELIVERY,
+  NAMES,
   RecordingEventSink,
   certificateText,
+  contextPerTest,
+  csrOf,
   getPage,
+  issueOrder,
   keyIdOf,
   openLocalCaContext,
   opensslVerify,
   postForm,
+  refusal,
+  submitOrder,
   submitRequest,
   type LocalCaContext,
 } from './support/local-ca-harness.js';
 
-/** A second CA process may hold the outbox's delivery lease; this one looks again after a second (BUSY_RETRY_MS), so allow well beyond that. */
-const DELIVERY = { timeout: 5000 } as const;
-
 const DAY_MS = 86_400_000;
-const NAMES = ['shop.example.com', 'www.shop.example.com'] as const;
-
-function csrFor(privateKey: KeyObject, names: readonly string[] = NAMES): string {
-  return buildCsr({ privateKey, commonName: names[0]!, sans: names }).pem;
-}
 
 function spkiOf(key: KeyObject): Buffer {
   return createPublicKey(key).export({ type: 'spki', format: 'der' });
-}
-
-/** The supplier error a promise rejects with. */
-async function refusal(promise: Promise<unknown>): Promise<SupplierError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SupplierError);
-  return error as SupplierError;
 }
 
 function verifies(certificate: IssuedCertificate, at: Date, extra: readonly string[] = []) {
@@ -68,45 +57,22 @@ describe('local-ca configuration', () => {
 
 for (const db of DATABASES) {
   describe(`the embedded CA on ${db.name}`, () => {
-    let ctx: LocalCaContext;
-
-    beforeEach(async () => {
-      ctx = await openLocalCaContext(db);
-    });
-
-    afterEach(async () => {
-      await ctx.close();
-    });
+    const ctx = contextPerTest(() => openLocalCaContext(db));
 
     /** Submits a DV order approved by admin@example.com and returns its id and approval email. */
-    async function submitted(ca: Awaited<ReturnType<LocalCaContext['start']>>, orderId: string, key: KeyObject = ecKey('P-256'), names: readonly string[] = NAMES) {
-      const { supplierOrderId } = await ca.submit(submitRequest({ orderId, csrPem: csrFor(key, names), names }));
-      // With a second CA process on the database, that one may hold the delivery lease for a moment.
-      const mail = await vi.waitFor(() => {
-        const found = ctx.mail.sent.filter((sent) => sent.orderId === orderId).at(-1);
-        if (found === undefined) throw new Error(`no approval email for ${orderId}`);
-        return found;
-      }, DELIVERY);
-      return { supplierOrderId, mail };
+    function submitted(ca: Awaited<ReturnType<LocalCaContext['start']>>, orderId: string, key: KeyObject = ecKey('P-256'), names: readonly string[] = NAMES) {
+      return submitOrder(ctx, ca, orderId, csrOf(key, names), names);
     }
 
-    async function issuedVia(ca: Awaited<ReturnType<LocalCaContext['start']>>, orderId: string, key: KeyObject = ecKey('P-256'), names: readonly string[] = NAMES) {
-      const { supplierOrderId, mail } = await submitted(ca, orderId, key, names);
-      const approved = await postForm(mail.approvalUrl, { code: mail.approvalCode });
-      expect(approved.status).toBe(200);
-      const event = await vi.waitFor(() => {
-        const found = ctx.events.ofType('issued').find((issued) => issued.orderId === orderId);
-        if (found === undefined) throw new Error(`no issued event for ${orderId}`);
-        return found;
-      }, DELIVERY);
-      return { supplierOrderId, mail, event };
+    function issuedVia(ca: Awaited<ReturnType<LocalCaContext['start']>>, orderId: string, key: KeyObject = ecKey('P-256'), names: readonly string[] = NAMES) {
+      return issueOrder(ctx, ca, orderId, csrOf(key, names), names);
     }
 
     it('issues an EC certificate that openssl verifies, after approval by email code on its own site', async () => {
       const ca = await ctx.start();
       expect(canCancel(ca) && canResendApproval(ca) && canReissue(ca)).toBe(true);
       const key = ecKey('P-256');
-      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-1', csrPem: csrFor(key), names: NAMES }));
+      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-1', csrPem: csrOf(key), names: NAMES }));
       expect(supplierOrderId).toMatch(/^[0-9a-f]{32}$/);
       expect(await ca.status(supplierOrderId)).toEqual({ state: 'awaiting_validation' });
 
@@ -172,7 +138,7 @@ for (const db of DATABASES) {
       const key = rsaKey(2048);
       const names = ['shop.example.com', '93.184.215.14'];
       const { supplierOrderId } = await ca.submit(
-        submitRequest({ orderId: 'order-rsa', csrPem: csrFor(key, names), names, dcv: { '93.184.215.14': { method: 'http' } } }),
+        submitRequest({ orderId: 'order-rsa', csrPem: csrOf(key, names), names, dcv: { '93.184.215.14': { method: 'http' } } }),
       );
       const view = (await getPage(`${ca.siteUrl}/approve/${supplierOrderId}`, { json: true })).body;
       const file = (JSON.parse(view) as { view: { domains: { httpFile?: { url: string; content: string } }[] } }).view.domains[1]!.httpFile!;
@@ -198,7 +164,7 @@ for (const db of DATABASES) {
     it('validates by DNS TXT record and website file, never the website method for a wildcard', async () => {
       const ca = await ctx.start();
       const names = ['shop.example.com', 'api.example.com', '*.example.net'];
-      const csrPem = csrFor(ecKey('P-256'), names);
+      const csrPem = csrOf(ecKey('P-256'), names);
       const wildcardOverHttp = await refusal(
         ca.submit(submitRequest({ orderId: 'order-bad', csrPem, names, dcv: { 'shop.example.com': { method: 'dns' }, 'api.example.com': { method: 'http' }, '*.example.net': { method: 'http' } } })),
       );
@@ -237,9 +203,9 @@ for (const db of DATABASES) {
       const ca = await ctx.start();
       const names = ['shop.example.com'];
       const organization = { legalName: 'Example GmbH', registrationNumber: 'HRB 12345', address: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE', state: 'Berlin' };
-      const missing = await refusal(ca.submit(submitRequest({ orderId: 'order-ov-bad', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov' })));
+      const missing = await refusal(ca.submit(submitRequest({ orderId: 'order-ov-bad', csrPem: csrOf(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov' })));
       expect(missing.code).toBe('organization_refused');
-      await ca.submit(submitRequest({ orderId: 'order-ov', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov', organization }));
+      await ca.submit(submitRequest({ orderId: 'order-ov', csrPem: csrOf(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov', organization }));
       const mail = ctx.mail.sent[0]!;
       await postForm(mail.approvalUrl, { code: mail.approvalCode });
       // Domain control alone is not enough for OV: the desk validates the organisation first (BR 3.2.2.1).
@@ -265,7 +231,7 @@ for (const db of DATABASES) {
         jurisdictionCountry: 'DE',
         businessCategory: 'private_organization',
       };
-      await ca.submit(submitRequest({ orderId: 'order-ev', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ev-single', validation: 'ev', organization }));
+      await ca.submit(submitRequest({ orderId: 'order-ev', csrPem: csrOf(ecKey('P-256'), names), names, product: 'ev-single', validation: 'ev', organization }));
       await ca.deskDecideOrganization({ orderId: 'order-ev', decision: 'approve', reason: '' });
       expect(ctx.events.ofType('issued')).toEqual([]);
       const mail = ctx.mail.sent[0]!;
@@ -281,7 +247,7 @@ for (const db of DATABASES) {
       const ca = await ctx.start();
       const names = ['shop.example.com'];
       const organization = { legalName: 'Example GmbH', registrationNumber: 'HRB 12345', address: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE' };
-      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-desk', csrPem: csrFor(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov', organization }));
+      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-desk', csrPem: csrOf(ecKey('P-256'), names), names, product: 'ov-single', validation: 'ov', organization }));
       expect((await ca.deskQueue()).map((order) => order.orderId)).toEqual(['order-desk']);
       const { requestId } = await ca.deskRequestDocuments({ orderId: 'order-desk', kind: 'registration_extract', note: 'Not older than three months.' });
       expect(ctx.events.ofType('documents_requested')).toEqual([expect.objectContaining({ orderId: 'order-desk', requestId, kind: 'registration_extract', note: 'Not older than three months.' })]);
@@ -305,7 +271,7 @@ for (const db of DATABASES) {
       expect((await refusal(ca.deskDecideOrganization({ orderId: 'order-desk', decision: 'approve', reason: '' }))).code).toBe('not_awaiting_validation');
       expect((await refusal(ca.submitDocuments({ supplierOrderId, documents: [{ ...document, id: 'doc_3' }] }))).code).toBe('not_awaiting_validation');
       expect(await ca.deskQueue()).toEqual([]);
-      const dv = await ca.submit(submitRequest({ orderId: 'order-desk-dv', csrPem: csrFor(ecKey('P-256'), names), names }));
+      const dv = await ca.submit(submitRequest({ orderId: 'order-desk-dv', csrPem: csrOf(ecKey('P-256'), names), names }));
       expect(dv.supplierOrderId).toBeDefined();
       expect((await refusal(ca.deskRequestDocuments({ orderId: 'order-desk-dv', kind: 'other', note: 'x' }))).code).toBe('not_organization_validated');
     });
@@ -313,7 +279,7 @@ for (const db of DATABASES) {
     it('puts the configured public URL of its site into approval emails', async () => {
       const ca = await ctx.start({ dcvPublicUrl: 'https://validation.example.net/' });
       expect(ca.siteUrl).toBe('https://validation.example.net');
-      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-url', csrPem: csrFor(ecKey('P-256')), names: NAMES }));
+      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-url', csrPem: csrOf(ecKey('P-256')), names: NAMES }));
       expect(ctx.mail.sent[0]!.approvalUrl).toBe(`https://validation.example.net/approve/${supplierOrderId}`);
     });
 
@@ -353,7 +319,7 @@ for (const db of DATABASES) {
     it('accepts a repeated or concurrent submission once, also from a second process', async () => {
       const first = await ctx.start();
       const second = await ctx.start();
-      const request = submitRequest({ orderId: 'order-twice', csrPem: csrFor(ecKey('P-256')), names: NAMES });
+      const request = submitRequest({ orderId: 'order-twice', csrPem: csrOf(ecKey('P-256')), names: NAMES });
       const [a, b] = await Promise.all([first.submit(request), second.submit(request)]);
       const c = await first.submit(request);
       expect(b.supplierOrderId).toBe(a.supplierOrderId);
@@ -456,10 +422,10 @@ for (const db of DATABASES) {
       const { supplierOrderId, event: first } = await issuedVia(ca, 'order-reissue');
       const newKey = rsaKey(2048);
       const { supplierOrderId: waiting } = await submitted(ca, 'order-reissue-waiting');
-      expect(await refusal(ca.reissue({ supplierOrderId: waiting, requestId: 'r', csrPem: csrFor(newKey), validityDays: 90 }))).toMatchObject({ code: 'not_issued' });
+      expect(await refusal(ca.reissue({ supplierOrderId: waiting, requestId: 'r', csrPem: csrOf(newKey), validityDays: 90 }))).toMatchObject({ code: 'not_issued' });
 
       ctx.clock.advance(30 * DAY_MS);
-      const request = { supplierOrderId, requestId: 'reissue-1', csrPem: csrFor(newKey, [...NAMES].reverse()), validityDays: 90 };
+      const request = { supplierOrderId, requestId: 'reissue-1', csrPem: csrOf(newKey, [...NAMES].reverse()), validityDays: 90 };
       await ca.reissue(request);
       await ca.reissue(request);
       await Promise.all([ca.reissue(request), ca.reissue(request)]);
@@ -474,7 +440,7 @@ for (const db of DATABASES) {
       expect(await ctx.count('localca_certificates')).toBe(2);
       expect(await ca.status(supplierOrderId)).toEqual({ state: 'issued', certificate: second });
 
-      const renamed = await refusal(ca.reissue({ ...request, requestId: 'reissue-2', csrPem: csrFor(newKey, ['other.example.com']) }));
+      const renamed = await refusal(ca.reissue({ ...request, requestId: 'reissue-2', csrPem: csrOf(newKey, ['other.example.com']) }));
       expect(renamed).toMatchObject({ code: 'names_changed', retryable: false });
       expect(await refusal(ca.reissue({ ...request, requestId: 'reissue-3', validityDays: 201 }))).toMatchObject({ code: 'validity_not_allowed' });
       // BR 4.2.1: validation from 2026-11-26 may be reused until 2027-06-14 (200 days), but from 2027-03-15 for 100 days only.
@@ -490,10 +456,10 @@ for (const db of DATABASES) {
       const tampered = buildCsr({ privateKey: key, commonName: NAMES[0], sans: NAMES, tamper: true }).pem;
       const cases: [Parameters<typeof submitRequest>[0], string][] = [
         [{ orderId: 'o1', csrPem: tampered, names: NAMES }, 'csr_invalid'],
-        [{ orderId: 'o2', csrPem: csrFor(key), names: ['shop.example.com', 'other.example.com'] }, 'names_mismatch'],
-        [{ orderId: 'o3', csrPem: csrFor(key), names: NAMES, approver: 'ceo@example.com' }, 'dcv_not_allowed'],
-        [{ orderId: 'o4', csrPem: csrFor(key), names: NAMES, validityDays: 201 }, 'validity_not_allowed'],
-        [{ orderId: 'o5', csrPem: csrFor(key, ['shop.internal']), names: ['shop.internal'] }, 'names_refused'],
+        [{ orderId: 'o2', csrPem: csrOf(key), names: ['shop.example.com', 'other.example.com'] }, 'names_mismatch'],
+        [{ orderId: 'o3', csrPem: csrOf(key), names: NAMES, approver: 'ceo@example.com' }, 'dcv_not_allowed'],
+        [{ orderId: 'o4', csrPem: csrOf(key), names: NAMES, validityDays: 201 }, 'validity_not_allowed'],
+        [{ orderId: 'o5', csrPem: csrOf(key, ['shop.internal']), names: ['shop.internal'] }, 'names_refused'],
       ];
       for (const [request, code] of cases) {
         const error = await refusal(ca.submit(submitRequest(request)));
@@ -588,7 +554,7 @@ for (const db of DATABASES) {
         },
       };
       const ca = await ctx.start({ outboxRetrySeconds: 1 }, { mail: flakyMail as never });
-      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-mail-down', csrPem: csrFor(ecKey('P-256')), names: NAMES }));
+      const { supplierOrderId } = await ca.submit(submitRequest({ orderId: 'order-mail-down', csrPem: csrOf(ecKey('P-256')), names: NAMES }));
       expect(sent).toHaveLength(0);
       expect(ctx.events.ofType('validation_started')).toHaveLength(1);
       expect(ctx.events.ofType('approval_email_sent')).toHaveLength(0);

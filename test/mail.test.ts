@@ -77,6 +77,7 @@ function templateData(domain = 'shop.example'): TemplateData {
     'hold-notice': { orderId: 'ord_test', domains: [domain] },
     'reseller-notice': { kind: 'refund-declined', orderId: 'ord_test', domains: [domain], amount: '9.00 EUR', note: 'Refunded by bank transfer' },
     'documents-request': { orderId: 'ord_test', domains: [domain], kind: 'registration_extract', note: 'An extract not older than three months, please.' },
+    'expiry-notice': { kind: 'certificate-expiring', orderId: 'ord_test', domains: [domain], at: new Date('2027-06-01T00:00:00Z') },
   };
 }
 
@@ -307,6 +308,7 @@ describe('composed messages', () => {
       'hold-notice': { ...data['hold-notice'], orderId: `ord_x${evil}` },
       'reseller-notice': { ...data['reseller-notice'], orderId: `ord_x${evil}`, note: `<script>alert(1)</script>${evil}`, amount: `9.00 EUR${evil}` },
       'documents-request': { ...data['documents-request'], orderId: `ord_x${evil}`, note: `<script>alert(1)</script>${evil}` },
+      'expiry-notice': { ...data['expiry-notice'], orderId: `ord_x${evil}` },
     };
     const platformHost = new URL(PUBLIC_BASE_URL).host;
     for (const template of TEMPLATE_NAMES) {

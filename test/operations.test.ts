@@ -1,9 +1,17 @@
 /**
  * Operations (issue: failure drills … and operations, part 5): Prometheus metrics at /metrics read
- * from the database, and a health check that reports the database, the queue and the relay.
+ * from the database, a health check that reports the database, the queue and the relay, and JSON logs
+ * that carry the request id, the order id and the job.
  */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp } from '../src/cli/platform.js';
+import { createLogger } from '../src/cli/logging.js';
+import { createHttpApp, createPlatform } from '../src/cli/platform.js';
+import { FixedClock } from '../src/domain/clock.js';
+import { startSmtpSink } from '../src/mail/sink.js';
+import { createSmtpTransport } from '../src/mail/transport.js';
+import { TEST_MAIL_DOMAIN, TEST_PLATFORM_NAME, TEST_PUBLIC_BASE_URL } from './support/platform.js';
 import { DATABASES } from './support/databases.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
@@ -86,6 +94,68 @@ describe('the health check with the relay down', () => {
       expect(response.json()).toMatchObject({ status: 'degraded', checks: { database: { ok: true }, relay: { ok: false } } });
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('structured logs', () => {
+  it('carry the request id on every request line, the order id on its routes, and job id, name and order id on every job line', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const store = await DATABASES[0]!.open();
+    const sink = await startSmtpSink({ port: 0 });
+    const platform = await createPlatform({
+      store,
+      clock: new FixedClock('2026-11-26T12:00:00Z'),
+      logger: createLogger(stream),
+      mail: {
+        domain: TEST_MAIL_DOMAIN,
+        dkimSelector: 's1',
+        dkimPrivateKeyPem: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        replyKey: randomBytes(32),
+        platformName: TEST_PLATFORM_NAME,
+        publicBaseUrl: TEST_PUBLIC_BASE_URL,
+        transport: createSmtpTransport(`smtp://127.0.0.1:${sink.port}`, TEST_MAIL_DOMAIN),
+      },
+      localCa: { encryptionKey: randomBytes(32), dcvPort: 0 },
+      webhooksAllowPrivateTargets: true,
+      jobs: { backoffMs: () => 1, maxAttempts: 5 },
+    });
+    const app = await createHttpApp(platform, { rateLimit: null, logger: true });
+    try {
+      const staff = await platform.accounts.createStaff({ email: 'logs@example.org' });
+      const reseller = (await app.inject({ method: 'POST', url: '/v1/staff/resellers', headers: { authorization: `Bearer ${staff.apiKey.secret}` }, payload: { name: 'Logs', repEmail: 'rep@example.net' } })).json() as { id: string; apiKey: string };
+      await app.inject({ method: 'POST', url: `/v1/staff/resellers/${reseller.id}/top-ups`, headers: { authorization: `Bearer ${staff.apiKey.secret}` }, payload: { amount: 10_000, reference: 'logs' } });
+      const placed = await app.inject({ method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${reseller.apiKey}`, 'idempotency-key': `logs-${uniqueDomain()}` }, payload: orderBody() });
+      expect(placed.statusCode).toBe(201);
+      const orderId = (placed.json() as { id: string }).id;
+      expect((await app.inject({ method: 'GET', url: `/v1/orders/${orderId}`, headers: { authorization: `Bearer ${reseller.apiKey}` } })).statusCode).toBe(200);
+      await platform.runner.drain();
+
+      const requestLines = lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed');
+      expect(requestLines.length).toBeGreaterThanOrEqual(8);
+      for (const line of requestLines) expect(line.reqId).toEqual(expect.any(String));
+      const orderRoute = requestLines.filter((l) => (l.req as { url?: string } | undefined)?.url === `/v1/orders/${orderId}` || l.orderId !== undefined);
+      expect(orderRoute.map((l) => l.msg).sort()).toEqual(['incoming request', 'request completed']);
+      for (const line of orderRoute) expect(line.orderId).toBe(orderId);
+
+      const jobLines = lines.filter((l) => l.orderId === orderId && typeof l.jobId === 'number');
+      expect(jobLines.map((l) => l.job)).toEqual(expect.arrayContaining(['order.screen', 'supplier.submit']));
+      for (const job of new Set(jobLines.map((l) => l.jobId))) {
+        const own = jobLines.filter((l) => l.jobId === job);
+        expect(own.map((l) => l.msg)).toEqual(['job started', 'job finished']);
+        expect(own[1]).toMatchObject({ job: own[0]!.job, orderId, attempt: 1, durationMs: expect.any(Number) });
+      }
+    } finally {
+      await app.close();
+      await platform.close();
+      await sink.close();
+      await store.close();
     }
   });
 });

@@ -4,7 +4,7 @@
  * orders placed through both servers. Every order is processed once (one certificate, one Message-ID
  * per logical email, one id per webhook event), and the per-key rate limit holds across the servers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { openPostgres, POSTGRES_AVAILABLE } from './support/databases.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
 import { freePort } from './support/pebble.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
-import { approveArrived, BIN, cliJson, processSecrets, productionEnv, stopProcess, until } from './support/processes.js';
+import { approveArrived, cliJson, processSecrets, productionEnv, spawnRole, stopProcess, until } from './support/processes.js';
 const ORDERS = 40;
 /** Requests per key per window: the rate-limit check spends exactly this many, split over both servers. */
 const RATE_LIMIT = 100;
@@ -33,20 +33,13 @@ describe.skipIf(!POSTGRES_AVAILABLE)('two serve and two worker processes on one 
 
 
   function start(role: 'serve' | 'worker', env: Record<string, string>): ChildProcess {
-    const child = spawn(process.execPath, [BIN, role], {
-      env: {
-        ...productionEnv({ databaseUrl: store.url, smtpPort: sink.port, dataDir, secrets }),
-        INBOUND_SMTP_PORT: '0',
-        RATE_LIMIT_MAX: String(RATE_LIMIT),
-        // An hour: the rate-limit check's burst cannot straddle a window's end in practice.
-        RATE_LIMIT_WINDOW_MS: '3600000',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      if (!text.includes('"level":30')) process.stderr.write(`[${role}] ${text}`);
+    const child = spawnRole(role, {
+      ...productionEnv({ databaseUrl: store.url, smtpPort: sink.port, dataDir, secrets }),
+      INBOUND_SMTP_PORT: '0',
+      RATE_LIMIT_MAX: String(RATE_LIMIT),
+      // An hour: the rate-limit check's burst cannot straddle a window's end in practice.
+      RATE_LIMIT_WINDOW_MS: '3600000',
+      ...env,
     });
     processes.push(child);
     return child;
@@ -112,10 +105,10 @@ describe.skipIf(!POSTGRES_AVAILABLE)('two serve and two worker processes on one 
     });
     let progress = '';
     await until('every order issued and every email and event delivered', async () => {
-      const rows = await store.db.selectFrom('orders').select('status').where('id', 'in', placed).execute();
+      const rows = await store.db.selectFrom('orders').select(['id', 'status']).where('id', 'in', placed).execute();
       const open = await sql<{ n: string }>`select count(*)::text as n from jobs where status in ('pending', 'running')`.execute(store.db);
       const undelivered = await sql<{ n: string }>`select count(*)::text as n from webhook_events e where not exists (select 1 from webhook_deliveries d where d.event_id = e.id and d.status_code between 200 and 299)`.execute(store.db);
-      progress = `${rows.filter((r) => r.status === 'issued').length} of ${ORDERS} issued, ${open.rows[0]?.n} jobs open, ${undelivered.rows[0]?.n} events undelivered`;
+      progress = `${rows.filter((r) => r.status === 'issued').length} of ${ORDERS} issued (others: ${JSON.stringify(rows.filter((r) => r.status !== 'issued'))}), ${open.rows[0]?.n} jobs open, ${undelivered.rows[0]?.n} events undelivered`;
       return rows.every((r) => r.status === 'issued') && Number(open.rows[0]?.n) === 0 && Number(undelivered.rows[0]?.n) === 0 ? true : undefined;
     }).catch((error: Error) => {
       throw new Error(`${error.message}: ${progress}`);

@@ -40,6 +40,8 @@ export interface Config {
   readonly webhookAllowPrivateTargets: boolean | undefined;
   /** Days after the completion window at which uncompleted orders are cancelled automatically; null: never. */
   readonly autoCancelAfterDays: number | null;
+  /** Days before expiry that a certificate's successor within the term is started. */
+  readonly renewalLeadDays: number;
   /** The fraud screen's settings; defaults from `fraud/` for anything not set. */
   readonly fraud: FraudConfig;
   /** Development: a clock staff may move forward (`POST /v1/staff/dev/clock`). */
@@ -67,6 +69,7 @@ export interface AcmeSettings {
   readonly preferredChallenge: 'dns-01' | 'http-01' | undefined;
   readonly pollIntervalMs: number | undefined;
   readonly requestTimeoutMs: number | undefined;
+  readonly leaseMs: number | undefined;
 }
 
 /** The platform's secrets (DESIGN.md): CA key encryption, DKIM, reply-address signing. */
@@ -152,6 +155,7 @@ function acmeSettings(env: NodeJS.ProcessEnv): AcmeSettings | undefined {
     preferredChallenge: challenge,
     pollIntervalMs: env.ACME_POLL_INTERVAL_MS ? integer(env, 'ACME_POLL_INTERVAL_MS', 5000, 10, 3_600_000) : undefined,
     requestTimeoutMs: env.ACME_REQUEST_TIMEOUT_MS ? integer(env, 'ACME_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000) : undefined,
+    leaseMs: env.ACME_LEASE_MS ? integer(env, 'ACME_LEASE_MS', 120_000, 1000, 3_600_000) : undefined,
   });
 }
 
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === undefined || env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '' ? undefined : env.WEBHOOK_ALLOW_PRIVATE_TARGETS === '1',
     jobLeaseMs: integer(env, 'JOB_LEASE_MS', 60_000, 1000, 3_600_000),
     autoCancelAfterDays: env.AUTO_CANCEL_AFTER_DAYS ? integer(env, 'AUTO_CANCEL_AFTER_DAYS', 0, 0, 365) : null,
+    renewalLeadDays: integer(env, 'RENEWAL_LEAD_DAYS', 30, 1, 90),
     devClock: env.CERTBROKER_DEV_CLOCK === '1',
     metricsToken: env.METRICS_TOKEN || undefined,
     fraud: fraudConfig(env),

@@ -26,9 +26,14 @@ import { localCaFactory } from '../suppliers/local-ca/index.js';
 import type { Supplier, SupplierPorts } from '../suppliers/supplier.js';
 import type { ProductCode } from '../domain/products.js';
 import { createCsrDecoder } from '../validation/csr.js';
+import { silentLogger, withJobLogging, type Logger } from './logging.js';
+import { SubscriptionsService } from '../orders/subscriptions.service.js';
 
 /** The periodic sweep for orders past their seven-day completion window. */
 export const DEADLINE_JOB = 'orders.deadline';
+
+/** The periodic sweep of subscriptions: successors due, reminders due. */
+export const SUBSCRIPTIONS_JOB = 'subscriptions.sweep';
 
 /** Everything the wiring needs beyond the database and the clock. */
 export interface PlatformOptions {
@@ -58,6 +63,10 @@ export interface PlatformOptions {
   readonly fraud?: FraudConfig;
   /** Days after the completion window passed at which orders are cancelled automatically; null (default): never. */
   readonly autoCancelAfterDays?: number | null;
+  /** Days before a certificate expires that its successor within the term is started (default 30). */
+  readonly renewalLeadDays?: number;
+  /** The process's log: a line per job run (start, failure, end); silent when absent. */
+  readonly logger?: Logger;
   /** Job options (tests shorten the backoff and the attempts). */
   readonly jobs?: HandlerOptions & { readonly pollMs?: number; readonly leaseMs?: number; readonly maxAttempts?: number };
 }
@@ -73,6 +82,7 @@ export interface Platform {
   readonly orders: OrdersService;
   readonly fulfilment: FulfilmentService;
   readonly cancellation: CancellationService;
+  readonly subscriptions: SubscriptionsService;
   readonly holds: HoldsService;
   readonly documents: DocumentsService;
   /** Staff access to suppliers' own validation desks (the embedded CA's). */
@@ -85,6 +95,8 @@ export interface Platform {
   readonly suppliers: ReadonlyMap<string, Supplier>;
   /** Metrics and health for operators. */
   readonly operations: Operations;
+  /** The process's log (HTTP requests log through it too). */
+  readonly logger: Logger;
   /** Stops the runner and the suppliers' listeners; the store is the caller's to close. */
   close(): Promise<void>;
 }
@@ -156,6 +168,17 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const orderMail = outboxOrderMail(outbox);
   const holds = new HoldsService({ db, clock, ledger, queue, webhooks, ...(options.fraud !== undefined && { config: options.fraud }) });
   const documents = new DocumentsService({ db, clock, queue, webhooks, mail: outbox, supplierOf: (order) => ready().supplierOf(order) });
+  const subscriptions = new SubscriptionsService({
+    db,
+    clock,
+    queue,
+    ledger,
+    webhooks,
+    mail: orderMail,
+    decodeCsr,
+    supplierOf: (order) => ready().supplierOf(order),
+    ...(options.renewalLeadDays !== undefined && { renewalLeadDays: options.renewalLeadDays }),
+  });
   try {
     fulfilment = new FulfilmentService({
       db,
@@ -167,10 +190,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       ...(options.productChains !== undefined && { productChains: options.productChains }),
       mail: orderMail,
       webhooks,
-      decodeCsr,
       screen: holds.screen,
       releasedFromHold: (orderId) => holds.released(orderId),
       documentsRequested: (order, event, supplierName) => documents.recordRequest(order, event, supplierName),
+      afterClose: (trx, order, certificate) => subscriptions.revokeUnwanted(trx, order, certificate),
+      requestDeclined: (order, requestId, reason) => subscriptions.requestDeclined(order, requestId, reason),
     });
   } catch (error) {
     // A supplier list that cannot serve every product: release what the suppliers hold before failing.
@@ -191,11 +215,14 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const caDesk = new CaDeskService({ db, suppliers, supplierOf: (order) => service.supplierOf(order) });
 
   const jobOptions: HandlerOptions = { ...(options.jobs?.backoffMs !== undefined && { backoffMs: options.jobs.backoffMs }) };
-  runner
+  withJobLogging(runner, options.logger ?? silentLogger)
     .register('order.screen', (job) => service.screenJob(job), jobOptions)
     .register('supplier.submit', (job) => service.submitJob(job), jobOptions)
     .register('supplier.event', (job) => service.supplierEventJob(job), jobOptions)
-    .register('supplier.reissue', (job) => service.reissueJob(job), jobOptions)
+    .register('supplier.reissue', (job) => subscriptions.reissueJob(job), jobOptions)
+    .register('supplier.renew', (job) => subscriptions.renewJob(job), jobOptions)
+    .register('supplier.revoke', (job) => subscriptions.revokeJob(job), jobOptions)
+    .register(SUBSCRIPTIONS_JOB, () => subscriptions.sweepJob(), jobOptions)
     .register('supplier.cancel', (job) => cancellation.supplierCancelJob(job), jobOptions)
     .register(DOCUMENTS_FORWARD_JOB, (job) => documents.forwardJob(job), jobOptions)
     .register(DEADLINE_JOB, () => cancellation.deadlineJob(), jobOptions)
@@ -218,6 +245,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     orders: new OrdersService({ db, clock, ledger, priceBook, decodeCsr, afterPlacement: (trx, orderId) => service.afterPlacement(trx, orderId) }),
     fulfilment: service,
     cancellation,
+    subscriptions,
     holds,
     documents,
     caDesk,
@@ -227,6 +255,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     runner,
     jobAdmin,
     suppliers,
+    logger: options.logger ?? silentLogger,
     operations: new Operations({
       db,
       clock,
@@ -255,6 +284,7 @@ export function createHttpApp(
     ledger: platform.ledger,
     fulfilment: platform.fulfilment,
     cancellation: platform.cancellation,
+    subscriptions: platform.subscriptions,
     holds: platform.holds,
     documents: platform.documents,
     caDesk: platform.caDesk,
@@ -266,6 +296,7 @@ export function createHttpApp(
     rateLimit: options.rateLimit === null ? null : { ...options.rateLimit, shared: options.rateLimit.shared ?? platform.store.kind === 'postgres' },
     ...(options.devClock !== undefined && { devClock: options.devClock }),
     ...(options.adminToken !== undefined && { adminToken: options.adminToken }),
-    ...(options.logger !== undefined && { logger: options.logger }),
+    // Requests log through the platform's logger where asked to (serve); not at all otherwise.
+    ...(options.logger === true && { logger: platform.logger }),
   });
 }

@@ -6,8 +6,9 @@ import { inboundReplies } from '../orders/inbound-replies.js';
 import { createSmtpTransport, type MailTransport } from '../mail/transport.js';
 import { openStore, type Store } from '../store/database.js';
 import type { Config } from './config.js';
-import { createPlatform, DEADLINE_JOB, type Platform } from './platform.js';
+import { createPlatform, DEADLINE_JOB, SUBSCRIPTIONS_JOB, type Platform } from './platform.js';
 import { loadSecrets } from './secrets.js';
+import { createLogger } from './logging.js';
 import type { AcmeSettings } from './config.js';
 import type { AcmeConfig } from '../suppliers/acme/index.js';
 import { readFileSync } from 'node:fs';
@@ -69,7 +70,10 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
       webhooksAllowPrivateTargets: config.webhookAllowPrivateTargets ?? role === 'start',
       jobs: { leaseMs: config.jobLeaseMs },
       autoCancelAfterDays: config.autoCancelAfterDays,
+      renewalLeadDays: config.renewalLeadDays,
       fraud: config.fraud,
+      // The production processes log JSON lines on stdout; `start` talks to a person, `admin` prints answers.
+      ...((role === 'serve' || role === 'worker') && { logger: createLogger() }),
     });
     // Replies are taken where the API is served; delivery of the forwards is the workers' job.
     const serves = role === 'start' || role === 'serve';
@@ -90,6 +94,8 @@ export async function openRuntime(config: Config, role: Role): Promise<Runtime> 
       platform.runner.start();
       // Every few minutes: orders past their seven-day completion window (one job per window, whoever enqueues it).
       scheduler.every(DEADLINE_JOB, 5 * 60_000);
+      // Hourly: successors of certificates due within the term, and the reminders due.
+      scheduler.every(SUBSCRIPTIONS_JOB, 60 * 60_000);
     }
     const opened = store;
     return {
@@ -134,5 +140,6 @@ function acmeConfig(settings: AcmeSettings, encryptionKey: Buffer, poll: boolean
     ...(settings.preferredChallenge !== undefined && { preferredChallenge: settings.preferredChallenge }),
     ...(settings.pollIntervalMs !== undefined && { pollIntervalMs: settings.pollIntervalMs }),
     ...(settings.requestTimeoutMs !== undefined && { requestTimeoutMs: settings.requestTimeoutMs }),
+    ...(settings.leaseMs !== undefined && { leaseMs: settings.leaseMs }),
   };
 }

@@ -42,11 +42,14 @@ export interface Hold {
   readonly since: Date;
 }
 
+/** How control of one name is shown. */
+export type DcvChoice = { readonly method: 'email'; readonly email: string } | { readonly method: 'dns' } | { readonly method: 'http' };
+
 /** One domain of an order: the stored A-label form and how its control is shown. */
 export interface OrderDomain {
   readonly name: string;
   readonly unicode: string;
-  readonly dcv: { readonly method: 'email'; readonly email: string } | { readonly method: 'dns' } | { readonly method: 'http' };
+  readonly dcv: DcvChoice;
 }
 
 /** An order as the use cases see it (not a database row). */

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -19,6 +19,8 @@ import { accountRoutes } from './routes/account.routes.js';
 import { orderRoutes } from './routes/orders.routes.js';
 import { staffRoutes } from './routes/staff.routes.js';
 import { fulfilmentRoutes } from './routes/fulfilment.routes.js';
+import { subscriptionRoutes } from './routes/subscriptions.routes.js';
+import type { SubscriptionsService } from '../orders/subscriptions.service.js';
 import { cancellationRoutes } from './routes/cancellation.routes.js';
 import { holdsRoutes } from './routes/holds.routes.js';
 import { documentsRoutes } from './routes/documents.routes.js';
@@ -59,6 +61,7 @@ export interface AppDeps {
   readonly ledger: Ledger;
   readonly fulfilment: FulfilmentService;
   readonly cancellation: CancellationService;
+  readonly subscriptions: SubscriptionsService;
   readonly holds: HoldsService;
   readonly documents: DocumentsService;
   readonly caDesk: CaDeskService;
@@ -73,13 +76,23 @@ export interface AppDeps {
   /** The token of the PGlite lock file, with which the CLI acts beside a running server. */
   readonly adminToken?: string;
   readonly rateLimit: RateLimitConfig | null;
-  readonly logger?: boolean;
+  /** The process's log: a line per request with its request id (and order id); none when absent. */
+  readonly logger?: FastifyBaseLogger;
 }
+
+/** The order a request is about, from its path (`/v1/orders/ord_…`, `/v1/staff/…/orders/ord_…`). */
+const ORDER_IN_PATH = /\/orders\/(ord_[0-9a-z]+)(?:[/?]|$)/;
 
 /** Builds the HTTP application: `/healthz`, the `/v1` API, its OpenAPI document and docs page. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    // Every line of a request carries its request id (Fastify's `reqId`) and, on an order's routes, the order id;
+    // bound before routing, so the `incoming request` line has them too.
+    childLoggerFactory: (logger, bindings, options, raw) => {
+      const orderId = ORDER_IN_PATH.exec(raw.url ?? '')?.[1];
+      return logger.child({ ...bindings, ...(orderId !== undefined && { orderId }) }, options);
+    },
     bodyLimit: JSON_BODY_LIMIT,
     // Route schemas document the API; requests are checked by `validation/` (see schemas.ts).
     schemaErrorFormatter: (errors) => new Error(errors.map((e) => e.message).join('; ')),
@@ -142,7 +155,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
       });
     }
-    orderRoutes(api, deps.orders);
+    orderRoutes(api, deps.orders, deps.subscriptions);
+    subscriptionRoutes(api, deps);
     accountRoutes(api, deps);
     fulfilmentRoutes(api, deps);
     staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, fulfilment: deps.fulfilment });

@@ -1,4 +1,5 @@
 import { orderCancellableAt, type Order, type OrderEvent } from '../domain/order.js';
+import type { Subscription } from '../orders/subscriptions.service.js';
 import { listPrice, PRODUCTS, TERM_MONTHS, type PriceEntry, type ProductCode, type TermMonths } from '../domain/products.js';
 import { defaultCertificateValidityDays } from '../domain/validity.js';
 import type { LedgerEntry } from '../ledger/ledger.js';
@@ -30,8 +31,9 @@ export function presentOrder(order: Order) {
   };
 }
 
-export function presentOrderDetails(order: OrderDetails, events: readonly OrderEvent[]) {
+export function presentOrderDetails(order: OrderDetails, events: readonly OrderEvent[], subscription?: Subscription) {
   return {
+    ...(subscription !== undefined && { subscription: presentSubscription(subscription) }),
     ...presentOrder(order),
     adminContact: order.adminContact,
     organization: order.organization,
@@ -105,4 +107,27 @@ export function presentProducts(now: Date, currency: string, prices: ReadonlyMap
 
 export function priceKey(product: ProductCode | string, termMonths: TermMonths | number): string {
   return `${product}/${termMonths}`;
+}
+
+export function presentSubscription(s: Subscription) {
+  return {
+    termMonths: s.termMonths,
+    startsAt: iso(s.startsAt),
+    endsAt: iso(s.endsAt),
+    certificates: s.certificates.map((c) => ({
+      id: c.id,
+      serialNumber: c.serialNumber,
+      kind: c.kind,
+      notBefore: c.notBefore.toISOString(),
+      notAfter: c.notAfter.toISOString(),
+      issuedAt: c.issuedAt.toISOString(),
+      status: c.status,
+      revokedAt: iso(c.revokedAt),
+      revocationReason: c.revocationReason,
+    })),
+    pending: s.pending.map((p) => ({ requestId: p.requestId, kind: p.kind, status: p.status, createdAt: p.createdAt.toISOString() })),
+    next: { action: s.next.action, at: iso(s.next.at), note: s.next.note },
+    renews: s.renews,
+    renewedBy: s.renewedBy,
+  };
 }

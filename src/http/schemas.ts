@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { ORDER_STATUSES, LANGUAGES } from '../domain/order.js';
 import { PRODUCT_CODES, TERM_MONTHS } from '../domain/products.js';
 import { CURRENCIES } from '../domain/money.js';
+import { LEDGER_KINDS } from '../ledger/ledger.js';
+import { REVOCATION_REASONS } from '../domain/revocation.js';
+
+const REVOCATION_REASON_NAMES = Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS, ...(keyof typeof REVOCATION_REASONS)[]];
 
 /**
  * Zod schemas of the public API, used to generate the OpenAPI document. Requests are checked by the
@@ -63,6 +67,7 @@ export const orderRequest = z
     adminContact: contact,
     organization: organization.optional().describe('OV/EV only'),
     language: z.enum(LANGUAGES).optional().describe("customer email language; default: the reseller's"),
+    renewsOrderId: z.string().optional().describe('the order whose term this one continues (a renewal); one renewal per order'),
   })
   .describe('A new order. Partial orders may be sent to /v1/orders/validate.');
 
@@ -93,11 +98,41 @@ export const order = z.object({
   cancellationRefund: money.nullable().describe('what a cancellation would refund'),
 });
 
+export const subscription = z
+  .object({
+    termMonths: z.number(),
+    startsAt: z.string().nullable().describe('When the first certificate was issued'),
+    endsAt: z.string().nullable().describe('startsAt + termMonths: certificates follow one another until then'),
+    certificates: z.array(
+      z.object({
+        id: z.string(),
+        serialNumber: z.string(),
+        kind: z.enum(['initial', 'reissue', 'renewal']),
+        notBefore: z.string(),
+        notAfter: z.string(),
+        issuedAt: z.string(),
+        status: z.enum(['current', 'superseded', 'revoking', 'revoked', 'expired']),
+        revokedAt: z.string().nullable(),
+        revocationReason: z.enum(REVOCATION_REASON_NAMES).nullable(),
+      }),
+    ),
+    pending: z.array(z.object({ requestId: z.string(), kind: z.enum(['initial', 'reissue', 'renewal']), status: z.string(), createdAt: z.string() })),
+    next: z.object({
+      action: z.enum(['none', 'renewal', 'renewal_awaiting_csr', 'renewal_in_progress', 'term_ends', 'ended']),
+      at: z.string().nullable(),
+      note: z.string(),
+    }),
+    renews: z.string().nullable().describe('The order this one renews'),
+    renewedBy: z.string().nullable().describe('The order that renews this one'),
+  })
+  .describe('The term and the chain of certificates that covers it');
+
 export const orderDetails = order.extend({
   adminContact: contact,
   organization: organization.nullable(),
   csr: z.object({ pem: z.string(), sha256: z.string() }),
   events: z.array(event),
+  subscription: subscription.optional(),
 });
 
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
@@ -117,13 +152,13 @@ export const account = z.object({
   creditLimit: money,
   available: money,
   branding: z.record(z.string(), z.string()),
-  settings: z.object({ defaultLanguage: z.enum(LANGUAGES), documentRequestsTo: z.enum(['reseller', 'customer']) }),
+  settings: z.object({ defaultLanguage: z.enum(LANGUAGES), documentRequestsTo: z.enum(['reseller', 'customer']), renewalKeyReuse: z.boolean() }),
   createdAt: z.string(),
 });
 
 export const ledgerEntry = z.object({
   id: z.string(),
-  kind: z.enum(['top_up', 'order_debit', 'refund', 'adjustment']),
+  kind: z.enum(LEDGER_KINDS),
   amount: money,
   balanceAfter: money,
   orderId: z.string().nullable(),

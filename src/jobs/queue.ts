@@ -140,25 +140,46 @@ function toInfo(r: JobRow): JobInfo {
  * Claims due jobs (`FOR UPDATE SKIP LOCKED`, so any number of runners in any number of processes share
  * the queue), runs their handlers, and records the outcome: done, retried later with backoff, or dead.
  * A runner that dies leaves its jobs `running` with a lease; they are claimed again once it expires.
+ *
+ * Started, it is a pool: it keeps up to `concurrency` jobs in flight and claims more as soon as one
+ * finishes, so a slow job (an SMTP round trip, a supplier call) never holds back the ones behind it.
+ * It claims only as many jobs as it has free slots, so no claimed job waits in memory for its lease to
+ * run out.
  */
 export class JobRunner {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #handlers = new Map<string, { handler: JobHandler; options: HandlerOptions }>();
   readonly #batchSize: number;
+  readonly #concurrency: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
+  readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  #claiming: Promise<void> | undefined;
   #stopped = true;
+  /** A wake-up arrived while a claim was out: claim again when it is back. */
   #wake = false;
+  /** The last claim found fewer due jobs than it asked for: wait for a kick or the poll, not for each finishing job. */
+  #drained = false;
 
-  constructor(deps: { db: Db; clock: Clock; batchSize?: number; leaseMs?: number; pollMs?: number }) {
+  /**
+   * `batchSize` (default 10): jobs claimed at most per query; `concurrency` (default 10): jobs in
+   * flight at most while started; `leaseMs`: how long a claimed job is this runner's before another may
+   * claim it; `pollMs`: how often an idle runner looks for due jobs.
+   */
+  constructor(deps: { db: Db; clock: Clock; batchSize?: number; concurrency?: number; leaseMs?: number; pollMs?: number }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
     this.#batchSize = deps.batchSize ?? 10;
+    this.#concurrency = deps.concurrency ?? 10;
     this.#leaseMs = deps.leaseMs ?? 120_000;
     this.#pollMs = deps.pollMs ?? 250;
+  }
+
+  /** Jobs in flight at most while started: what a benchmark gives its anchor as client count. */
+  get concurrency(): number {
+    return this.#concurrency;
   }
 
   register(name: string, handler: JobHandler, options: HandlerOptions = {}): this {
@@ -167,23 +188,11 @@ export class JobRunner {
     return this;
   }
 
-  /** Claims and runs one batch of due jobs; returns how many ran. */
+  /** Claims and runs one batch of due jobs, waiting for all of them; returns how many ran. */
   async runDue(): Promise<number> {
-    const now = this.#clock.now();
-    const names = [...this.#handlers.keys()];
-    if (names.length === 0) return 0;
-    const claimed = await sql<JobRow>`
-      update jobs set status = 'running', attempts = attempts + 1, locked_until = ${new Date(now.getTime() + this.#leaseMs)}
-      where id in (
-        select id from jobs
-        where name in (${sql.join(names)})
-          and ((status = 'pending' and run_at <= ${now}) or (status = 'running' and locked_until < ${now}))
-        order by run_at, id
-        limit ${this.#batchSize}
-        for update skip locked)
-      returning id, name, payload, status, attempts, max_attempts, run_at, last_error, created_at, finished_at`.execute(this.#db);
-    await Promise.all(claimed.rows.map((row) => this.#run(row)));
-    return claimed.rows.length;
+    const claimed = await this.#claim(this.#batchSize);
+    await Promise.all(claimed.map((row) => this.#run(row)));
+    return claimed.length;
   }
 
   /** Runs due jobs until none is left (bounded), for tests and for shutdown. */
@@ -194,46 +203,81 @@ export class JobRunner {
     throw new Error(`the job queue did not drain within ${maxRounds} rounds`);
   }
 
-  /** Polls for due jobs until `stop`; `kick` wakes it early. */
+  /** Runs due jobs, `concurrency` at a time, until `stop`; `kick` wakes it early. */
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#schedule(0);
+    this.kick();
   }
 
-  /** Wakes the polling loop now (after an enqueue in this process). */
+  /** Looks for due jobs now (after an enqueue in this process). */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#wake = true;
-      return;
-    }
-    this.#schedule(0);
+    this.#drained = false;
+    this.#fill();
   }
 
+  /** Stops claiming and waits for the jobs in flight to finish. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running;
+    await this.#claiming;
+    await Promise.all(this.#inFlight);
   }
 
-  #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#running = this.#loop().finally(() => {
-        this.#running = undefined;
-      });
-    }, delayMs);
-  }
-
-  async #loop(): Promise<void> {
-    try {
-      this.#wake = false;
-      while (!this.#stopped && (await this.runDue()) > 0);
-    } catch (error) {
-      process.emitWarning(`job runner: ${(error as Error).message}`);
+  /** Claims as many due jobs as there are free slots, unless a claim is already out. */
+  #fill(): void {
+    if (this.#stopped) return;
+    if (this.#claiming) {
+      this.#wake = true;
+      return;
     }
-    if (!this.#stopped) this.#schedule(this.#wake ? 0 : this.#pollMs);
+    const free = this.#concurrency - this.#inFlight.size;
+    // A finishing job calls again.
+    if (free <= 0) return;
+    clearTimeout(this.#timer);
+    this.#wake = false;
+    const wanted = Math.min(free, this.#batchSize);
+    this.#claiming = this.#claim(wanted).then(
+      (rows) => {
+        for (const row of rows) {
+          const running: Promise<void> = this.#run(row)
+            .catch((error: Error) => process.emitWarning(`job runner: job ${row.id}: ${error.message}`))
+            .finally(() => {
+              this.#inFlight.delete(running);
+              if (!this.#drained) this.#fill();
+            });
+          this.#inFlight.add(running);
+        }
+        this.#drained = rows.length < wanted;
+      },
+      (error: Error) => {
+        process.emitWarning(`job runner: ${error.message}`);
+        this.#drained = true;
+      },
+    );
+    void this.#claiming.then(() => {
+      this.#claiming = undefined;
+      if (this.#stopped) return;
+      if (this.#wake || !this.#drained) this.#fill();
+      else this.#timer = setTimeout(() => this.kick(), this.#pollMs);
+    });
+  }
+
+  async #claim(limit: number): Promise<JobRow[]> {
+    const now = this.#clock.now();
+    const names = [...this.#handlers.keys()];
+    if (names.length === 0) return [];
+    const claimed = await sql<JobRow>`
+      update jobs set status = 'running', attempts = attempts + 1, locked_until = ${new Date(now.getTime() + this.#leaseMs)}
+      where id in (
+        select id from jobs
+        where name in (${sql.join(names)})
+          and ((status = 'pending' and run_at <= ${now}) or (status = 'running' and locked_until < ${now}))
+        order by run_at, id
+        limit ${limit}
+        for update skip locked)
+      returning id, name, payload, status, attempts, max_attempts, run_at, last_error, created_at, finished_at`.execute(this.#db);
+    return claimed.rows;
   }
 
   /** The next attempt: after the backoff, and not before the time a deferred job named. */

@@ -6,7 +6,7 @@ import type { Currency, Money } from '../domain/money.js';
 import { CHECK_VIOLATION, sqlState, type Executor, type Tx } from '../store/database.js';
 
 /** The kinds of ledger movement (DESIGN.md Money); the database check constraint uses the same list. */
-export const LEDGER_KINDS = ['top_up', 'order_debit', 'refund', 'adjustment'] as const;
+export const LEDGER_KINDS = ['top_up', 'order_debit', 'refund', 'adjustment', 'reissue_debit'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** One movement of a reseller's money, as shown to the reseller. */

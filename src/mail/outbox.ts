@@ -45,6 +45,11 @@ interface EmailAddressing {
    * certificate of a reissue). Default 0.
    */
   readonly sequence?: number;
+  /**
+   * Tells apart different emails of one template to the same person about the same order (the
+   * reseller notices: a refund and a renewal are not the same email). Default none.
+   */
+  readonly topic?: string;
 }
 
 /**
@@ -116,7 +121,7 @@ export class MailOutbox {
     assertPlainAddress(email.to);
     const sequence = checkSequence(email.sequence);
     return this.#keep(trx, {
-      dedupeKey: `${email.template}:${email.orderId}:${email.to.toLowerCase()}:${sequence}`,
+      dedupeKey: `${email.template}${email.topic === undefined ? '' : `/${email.topic}`}:${email.orderId}:${email.to.toLowerCase()}:${sequence}`,
       orderId: email.orderId,
       resellerId: email.resellerId,
       template: email.template,

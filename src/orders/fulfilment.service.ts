@@ -2,20 +2,22 @@ import type { Clock } from '../domain/clock.js';
 import { CertbrokerError } from '../domain/errors.js';
 import type { Actor } from '../domain/order.js';
 import type { Money } from '../domain/money.js';
+import type { ExpiryNoticeKind } from '../mail/templates/expiry-notice.js';
 import type { ResellerNoticeKind } from '../mail/templates/reseller-notice.js';
 import { PRODUCT_CODES, PRODUCTS, type ProductCode } from '../domain/products.js';
 import { defaultCertificateValidityDays } from '../domain/validity.js';
 import type { Job, JobQueue } from '../jobs/queue.js';
 import { DeferredJobError, PermanentJobError } from '../jobs/queue.js';
-import { findReseller, type Reseller } from '../store/accounts.repository.js';
+import type { Reseller } from '../store/accounts.repository.js';
 import type { Db, Executor } from '../store/database.js';
 import * as f from '../store/fulfilment.repository.js';
 import { newId } from '../store/ids.js';
 import { closeOutage, findIncident, listIncidents, openIncident, resolveIncident, type SupplierIncident } from '../store/incidents.repository.js';
 import { appendEvent, findOrder, type OrderDetails } from '../store/orders.repository.js';
+import { replaceDomains, startTerm } from '../store/subscriptions.repository.js';
+import { termOf } from '../domain/subscription.js';
 import { openRefundRequest, orderMoney } from '../store/refunds.repository.js';
 import {
-  canReissue,
   canResendApproval,
   SupplierError,
   type ApprovalEmailRequest,
@@ -28,8 +30,8 @@ import { approverEmailsFor } from '../validation/approver.js';
 import { comparableName } from '../validation/domains.js';
 import { validateEmail } from '../validation/contacts.js';
 import { encodeContext, encodeInteger, encodeOid, encodeSequence, encodeSet } from '../validation/der.js';
-import type { Checked, DecodedCsr } from '../validation/types.js';
 import type { WebhookEventType, Webhooks } from './webhooks.js';
+import { jobOrder, jobReseller, ownedOrder } from './lookups.js';
 import { SupplierCircuits, type SupplierHealth } from './supplier-health.js';
 
 /** The emails of the seed's step 2 (and the hold notice), as the use cases ask for them. */
@@ -39,7 +41,12 @@ export type OrderEmail =
   | { readonly template: 'dcv-instructions'; readonly to: string; readonly instructions: DcvInstructionsRequest }
   | { readonly template: 'fulfilment'; readonly to: string; readonly certificate: IssuedCertificate }
   | { readonly template: 'hold-notice'; readonly to: string }
-  | { readonly template: 'reseller-notice'; readonly to: string; readonly notice: { readonly kind: ResellerNoticeKind; readonly amount: Money; readonly note: string | null } };
+  | { readonly template: 'expiry-notice'; readonly to: string; readonly notice: { readonly kind: ExpiryNoticeKind; readonly at: Date } }
+  | {
+      readonly template: 'reseller-notice';
+      readonly to: string;
+      readonly notice: { readonly kind: ResellerNoticeKind; readonly amount?: Money; readonly note: string | null; readonly date?: Date; readonly serialNumber?: string };
+    };
 
 /** The mail port of the use cases: queues one logical email in the caller's transaction. */
 export interface OrderMail {
@@ -50,6 +57,12 @@ export interface OrderMail {
 export type Screen = (order: OrderDetails) => Promise<{ readonly hold: boolean }>;
 
 export const passAll: Screen = async () => ({ hold: false });
+
+/** A supplier ended a reissue or renewal without a certificate (`SubscriptionsService.requestDeclined`). */
+export type RequestDeclined = (order: OrderDetails, requestId: string, reason: string) => Promise<void>;
+
+/** What happens to a certificate that arrived after a cancellation closed its order. */
+export type AfterClose = (trx: Executor, order: OrderDetails, certificate: { readonly id: string; readonly serialNumber: string }) => Promise<void>;
 
 /** Where a supplier's `documents_requested` event goes (the documents use case). */
 export type DocumentsRequested = (order: OrderDetails, event: Extract<SupplierEvent, { type: 'documents_requested' }>, supplierName: string) => Promise<void>;
@@ -79,7 +92,8 @@ export class FulfilmentService {
   readonly #screen: Screen;
   readonly #releasedFromHold: (orderId: string) => Promise<boolean>;
   readonly #documentsRequested: DocumentsRequested;
-  readonly #decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
+  readonly #afterClose: AfterClose;
+  readonly #requestDeclined: RequestDeclined;
 
   constructor(deps: {
     db: Db;
@@ -100,7 +114,9 @@ export class FulfilmentService {
     releasedFromHold?: (orderId: string) => Promise<boolean>;
     /** Records a supplier's document request (OV/EV) and routes it to the reseller (`DocumentsService.recordRequest`). */
     documentsRequested?: DocumentsRequested;
-    decodeCsr: (input: string | Uint8Array) => Checked<DecodedCsr>;
+    /** A certificate arrived for an order a cancellation closed first: revoke it (`SubscriptionsService.revokeUnwanted`), in the issuing transaction. */
+    afterClose?: AfterClose;
+    requestDeclined?: RequestDeclined;
   }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
@@ -120,7 +136,16 @@ export class FulfilmentService {
       (async (order) => {
         throw new PermanentJobError(`a supplier asked for documents for ${order.id}, but no documents service is wired`);
       });
-    this.#decodeCsr = deps.decodeCsr;
+    this.#afterClose =
+      deps.afterClose ??
+      (async (_trx, order) => {
+        throw new PermanentJobError(`a certificate arrived after ${order.id} was closed, but nothing is wired to revoke it`);
+      });
+    this.#requestDeclined =
+      deps.requestDeclined ??
+      (async (order) => {
+        throw new PermanentJobError(`a supplier declined a request of ${order.id}, but nothing is wired to record it`);
+      });
     for (const name of [this.#defaultSupplier, ...this.#chain, ...Object.values(this.#productChains).flat()]) {
       if (!this.#suppliers.has(name)) throw new Error(`The supplier "${name}" is not configured.`);
     }
@@ -380,6 +405,8 @@ export class FulfilmentService {
       }
       case 'documents_requested':
         return this.#documentsRequested(order, event, supplierName);
+      case 'request_declined':
+        return this.#requestDeclined(order, event.requestId, `${supplierName}: ${event.reason}`);
       case 'cancelled':
       case 'rejected':
         return this.#supplierClosed(order, 'cancelled_by_supplier', event.reason, supplierName);
@@ -477,8 +504,10 @@ export class FulfilmentService {
   /** Resends the approval email, or switches to another allowed approver address (`POST /v1/orders/{id}/approval-email`). */
   async resendApproval(actor: Actor & { type: 'reseller' }, orderId: string, input: { approverEmail?: unknown }): Promise<OrderDetails> {
     const order = await this.#owned(actor.id, orderId);
-    if (order.status !== 'awaiting_validation') {
-      throw new CertbrokerError('conflict', 'order.not_awaiting_validation', `The approval email can be resent while the order awaits validation; this order is ${order.status}.`);
+    // An issued order validates again for a reissue that adds names or a renewal past the reuse period.
+    const validating = order.status === 'awaiting_validation' || (order.status === 'issued' && (await f.listCertificateRequests(this.#db, order.id)).some((r) => r.status === 'pending'));
+    if (!validating) {
+      throw new CertbrokerError('conflict', 'order.not_awaiting_validation', `The approval email can be resent while the order or a further certificate of it awaits validation; this order is ${order.status}.`);
     }
     let approverEmail: string | undefined;
     if (input.approverEmail !== undefined) {
@@ -517,44 +546,6 @@ export class FulfilmentService {
     return this.#owned(actor.id, orderId);
   }
 
-  /** Queues a replacement certificate for a new CSR with the same names (`POST /v1/orders/{id}/reissue`). */
-  async requestReissue(actor: Actor & { type: 'reseller' }, orderId: string, input: { csr?: unknown }): Promise<{ requestId: string }> {
-    const order = await this.#owned(actor.id, orderId);
-    if (order.status !== 'issued') throw new CertbrokerError('conflict', 'order.not_issued', `A certificate can be reissued once the order is issued; this order is ${order.status}.`);
-    const decoded = typeof input.csr === 'string' ? this.#decodeCsr(input.csr) : undefined;
-    if (!decoded || !decoded.ok) {
-      throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', decoded?.errors ?? [{ path: 'csr', code: 'csr.required', message: 'csr must be a PEM certificate signing request.' }]);
-    }
-    const names = [...order.domains.map((d) => d.name)].sort();
-    const csrNames = [...decoded.value.names].sort();
-    if (names.join(',') !== csrNames.join(',')) {
-      throw new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', [
-        { path: 'csr', code: 'csr.names_differ', message: `A reissue keeps the order's names (${names.join(', ')}); the CSR asks for ${csrNames.join(', ')}.` },
-      ]);
-    }
-    const supplier = await this.supplierOf(order);
-    if (!canReissue(supplier)) throw new CertbrokerError('conflict', 'supplier.unsupported', `${supplier.name} does not support reissues.`);
-    const requestId = newId('crq');
-    await this.#db.transaction().execute(async (trx) => {
-      await f.insertCertificateRequest(trx, { id: requestId, orderId: order.id, kind: 'reissue', csrPem: decoded.value.pem, at: this.#clock.now() });
-      await appendEvent(trx, { orderId: order.id, at: this.#clock.now(), type: 'certificate.reissue_requested', fromStatus: null, toStatus: null, actor, note: `Reissue ${requestId} with a new CSR.` });
-      await this.#queue.enqueue(trx, { name: 'supplier.reissue', payload: { orderId: order.id, requestId, csrPem: decoded.value.pem }, dedupeKey: `supplier.reissue:${requestId}` });
-    });
-    return { requestId };
-  }
-
-  /** `supplier.reissue`: asks the supplier for the replacement (idempotent there per request id). */
-  async reissueJob(job: Job): Promise<void> {
-    const order = await this.#order(job);
-    const requestId = String(job.payload.requestId);
-    const request = await f.findCertificateRequest(this.#db, requestId);
-    if (!request || request.status !== 'pending') return;
-    const supplier = await this.supplierOf(order);
-    const supplierOrder = await f.findSupplierOrder(this.#db, order.id);
-    if (!supplierOrder || !canReissue(supplier)) throw new PermanentJobError(`order ${order.id} cannot be reissued at ${supplier.name}`);
-    await supplier.reissue({ supplierOrderId: supplierOrder.supplierOrderId, requestId, csrPem: String(job.payload.csrPem), validityDays: defaultCertificateValidityDays(this.#clock.now()) });
-  }
-
   /** The order's current certificate in one of the download formats. */
   async certificate(resellerId: string, orderId: string, format: unknown): Promise<{ body: string | Buffer; contentType: string; filename: string }> {
     if (!(CERTIFICATE_FORMATS as readonly unknown[]).includes(format ?? 'pem')) {
@@ -588,12 +579,18 @@ export class FulfilmentService {
   async #issued(order: OrderDetails, supplierRequestId: string, certificate: IssuedCertificate, supplierName: string): Promise<void> {
     const requestId = supplierRequestId === 'initial' ? f.initialRequestId(order.id) : supplierRequestId;
     const request = await f.findCertificateRequest(this.#db, requestId);
+    if (!request && supplierRequestId === 'initial' && !(await f.findSupplierOrder(this.#db, order.id))) {
+      // A fast supplier can issue before the submission's own transaction has recorded its acceptance
+      // (and with it the initial request): not an error of the event, so the job is retried shortly.
+      throw new Error(`certificate for ${order.id} arrived before its acceptance was recorded`);
+    }
     if (!request || request.orderId !== order.id) throw new PermanentJobError(`certificate for unknown request ${requestId} of ${order.id}`);
     const reseller = await this.#reseller(order.resellerId);
     await this.#db.transaction().execute(async (trx) => {
       const now = this.#clock.now();
+      const certificateId = newId('crt');
       const stored = await f.insertCertificate(trx, order.id, {
-        id: newId('crt'),
+        id: certificateId,
         requestId,
         serialNumber: certificate.serialNumber,
         certificatePem: certificate.certificatePem,
@@ -604,7 +601,7 @@ export class FulfilmentService {
         issuedAt: now,
       });
       if (!stored) return;
-      let sequence = 0;
+      let current = order;
       if (request.kind === 'initial') {
         const moved = await f.transitionOrder(trx, {
           orderId: order.id,
@@ -616,17 +613,39 @@ export class FulfilmentService {
           note: `Certificate ${certificate.serialNumber} issued.`,
         });
         if (!moved) {
-          // The order was closed first (a cancellation won the race): keep the certificate on record only.
-          await appendEvent(trx, { orderId: order.id, at: now, type: 'certificate.issued_after_close', fromStatus: null, toStatus: null, actor: SYSTEM, note: `Certificate ${certificate.serialNumber} arrived after the order was closed.` });
+          // A cancellation closed the order first and could not stop the supplier: revoke what it issued.
+          await appendEvent(trx, { orderId: order.id, at: now, type: 'certificate.issued_after_close', fromStatus: null, toStatus: null, actor: SYSTEM, note: `Certificate ${certificate.serialNumber} arrived after the order was closed; it is revoked.` });
+          await this.#afterClose(trx, order, { id: certificateId, serialNumber: certificate.serialNumber });
           return;
         }
+        // The subscription's term starts with its first certificate.
+        await startTerm(trx, order.id, termOf(now, order.termMonths));
         await this.#notify(trx, order, 'order.issued', { serialNumber: certificate.serialNumber, notAfter: new Date(certificate.notAfter).toISOString() });
       } else {
-        sequence = await f.countReissues(trx, order.id);
-        await appendEvent(trx, { orderId: order.id, at: now, type: 'certificate.reissued', fromStatus: null, toStatus: null, actor: SYSTEM, note: `Certificate ${certificate.serialNumber} replaces the previous one.` });
-        await this.#notify(trx, order, 'order.certificate_reissued', { serialNumber: certificate.serialNumber, requestId }, `reissued:${requestId}`);
+        if (request.domains !== null) {
+          await replaceDomains(trx, order.id, request.domains);
+          current = { ...order, domains: request.domains };
+          await appendEvent(trx, { orderId: order.id, at: now, type: 'domains.changed', fromStatus: null, toStatus: null, actor: SYSTEM, note: `The order now covers ${request.domains.map((d) => d.name).join(', ')}.` });
+        }
+        const renewal = request.kind === 'renewal';
+        await appendEvent(trx, {
+          orderId: order.id,
+          at: now,
+          type: renewal ? 'certificate.renewed' : 'certificate.reissued',
+          fromStatus: null,
+          toStatus: null,
+          actor: SYSTEM,
+          note: renewal ? `Certificate ${certificate.serialNumber} continues the term.` : `Certificate ${certificate.serialNumber} replaces the previous one.`,
+        });
+        await this.#notify(
+          trx,
+          order,
+          renewal ? 'order.certificate_renewed' : 'order.certificate_reissued',
+          { serialNumber: certificate.serialNumber, requestId, notAfter: new Date(certificate.notAfter).toISOString() },
+          `${renewal ? 'renewed' : 'reissued'}:${requestId}`,
+        );
       }
-      for (const to of contactsOf(order)) await this.#mail.queue(trx, { template: 'fulfilment', to, certificate, order, reseller, sequence });
+      for (const to of contactsOf(current)) await this.#mail.queue(trx, { template: 'fulfilment', to, certificate, order: current, reseller, sequence: request.sequence });
     });
   }
 
@@ -661,22 +680,16 @@ export class FulfilmentService {
     await this.#webhooks.record(trx, { resellerId: order.resellerId, type, orderId: order.id, data: { orderId: order.id, ...data }, key: `${order.id}:${key}` });
   }
 
-  async #order(job: Job): Promise<OrderDetails> {
-    const order = await findOrder(this.#db, null, String(job.payload.orderId));
-    if (!order) throw new PermanentJobError(`no order ${String(job.payload.orderId)}`);
-    return order;
+  #order(job: Job): Promise<OrderDetails> {
+    return jobOrder(this.#db, job);
   }
 
-  async #owned(resellerId: string, orderId: string): Promise<OrderDetails> {
-    const order = await findOrder(this.#db, resellerId, orderId);
-    if (!order) throw new CertbrokerError('not_found', 'order.not_found', 'No such order.');
-    return order;
+  #owned(resellerId: string, orderId: string): Promise<OrderDetails> {
+    return ownedOrder(this.#db, resellerId, orderId);
   }
 
-  async #reseller(id: string): Promise<Reseller> {
-    const reseller = await findReseller(this.#db, id);
-    if (!reseller) throw new PermanentJobError(`no reseller ${id}`);
-    return reseller;
+  #reseller(id: string): Promise<Reseller> {
+    return jobReseller(this.#db, id);
   }
 }
 

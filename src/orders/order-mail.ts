@@ -63,15 +63,29 @@ export function outboxOrderMail(outbox: MailOutbox): OrderMail {
         case 'hold-notice':
           await outbox.enqueue(trx, { ...common, template: 'hold-notice', data: { orderId: order.id, domains } });
           return;
-        case 'reseller-notice':
-          // To the reseller's account representative, in the reseller's own language.
+        case 'expiry-notice':
+          await outbox.enqueue(trx, { ...common, topic: email.notice.kind, template: 'expiry-notice', data: { kind: email.notice.kind, orderId: order.id, domains, at: email.notice.at } });
+          return;
+        case 'reseller-notice': {
+          // To the reseller's account representative, in the reseller's own language; one email per kind.
+          const { kind, amount, note, date, serialNumber } = email.notice;
           await outbox.enqueue(trx, {
             ...common,
+            topic: kind,
             language: settingsOf(reseller).defaultLanguage,
             template: 'reseller-notice',
-            data: { kind: email.notice.kind, orderId: order.id, domains, amount: `${formatMinor(email.notice.amount.amount)} ${email.notice.amount.currency}`, note: email.notice.note },
+            data: {
+              kind,
+              orderId: order.id,
+              domains,
+              note,
+              ...(amount !== undefined && { amount: `${formatMinor(amount.amount)} ${amount.currency}` }),
+              ...(date !== undefined && { date }),
+              ...(serialNumber !== undefined && { serialNumber }),
+            },
           });
           return;
+        }
       }
     },
   };

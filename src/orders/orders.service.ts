@@ -11,6 +11,7 @@ import { findReseller, type Reseller } from '../store/accounts.repository.js';
 import type { Db, Tx } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import * as repo from '../store/orders.repository.js';
+import { linkRenewal, renewalLinks } from '../store/subscriptions.repository.js';
 import type { OrderDetails } from '../store/orders.repository.js';
 import type { DecodedCsr, Checked } from '../validation/types.js';
 import { validateOrder, type OrderValidation } from '../validation/order.js';
@@ -59,6 +60,10 @@ function quote(pricing: PricingContext, input: unknown, result: OrderValidation)
 }
 
 /** Order intake use cases: validate as typed, place, read. Each first checks that the caller may act. */
+function renewalTaken(orderId: string): CertbrokerError {
+  return new CertbrokerError('invalid', 'order.invalid', 'The order has invalid or missing fields.', [{ path: 'renewsOrderId', code: 'renewal.exists', message: `Order ${orderId} is renewed by another order already.` }]);
+}
+
 export class OrdersService {
   readonly #db: Db;
   readonly #clock: Clock;
@@ -128,6 +133,7 @@ export class OrdersService {
       throw new CertbrokerError('invalid', 'order.invalid', 'The order has invalid or missing fields.', result.errors);
     }
     const valid = result.order;
+    const renews = await this.#renewable(reseller.id, (input as { renewsOrderId?: unknown }).renewsOrderId);
     const names = valid.domains.map((d) => d.ascii);
     const orderId = newId('ord');
     const now = this.#clock.now();
@@ -164,6 +170,10 @@ export class OrdersService {
         });
       }
       await repo.appendEvent(trx, { orderId, at: now, type: 'order.placed', fromStatus: null, toStatus: 'received', actor, data: { price } });
+      if (renews !== undefined) {
+        if (!(await linkRenewal(trx, orderId, renews))) throw renewalTaken(renews);
+        await repo.appendEvent(trx, { orderId: renews, at: now, type: 'order.renewed_by', fromStatus: null, toStatus: null, actor, note: `Order ${orderId} continues this order's term.` });
+      }
       await this.#afterPlacement(trx, orderId);
       return true;
     });
@@ -211,6 +221,17 @@ export class OrdersService {
       throw new CertbrokerError('conflict', 'idempotency.key_reused', 'This Idempotency-Key was already used with a different request body. Use a new key for a new order.');
     }
     return { order: await this.get(resellerId, previous.id), replayed: true };
+  }
+
+  /** The order a renewal names: one of the reseller's, not renewed yet (a wrong id is a field error, like any). */
+  async #renewable(resellerId: string, value: unknown): Promise<string | undefined> {
+    if (value === undefined || value === null) return undefined;
+    const field = (code: string, message: string) => new CertbrokerError('invalid', 'order.invalid', 'The order has invalid or missing fields.', [{ path: 'renewsOrderId', code, message }]);
+    if (typeof value !== 'string') throw field('renewal.invalid', 'renewsOrderId must be the id of the order this one renews.');
+    const previous = await repo.findOrder(this.#db, resellerId, value);
+    if (!previous) throw field('renewal.not_found', `You have no order ${value}.`);
+    if ((await renewalLinks(this.#db, value)).renewedBy !== null) throw renewalTaken(value);
+    return previous.id;
   }
 
   async #reseller(resellerId: string): Promise<Reseller> {

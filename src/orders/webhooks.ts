@@ -25,6 +25,14 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.cancel_refused',
   'order.refund_approved',
   'order.refund_declined',
+  'order.renewal_started',
+  'order.renewal_csr_required',
+  'order.certificate_request_failed',
+  'order.certificate_renewed',
+  'order.certificate_expiring',
+  'order.term_ending',
+  'order.revocation_requested',
+  'order.certificate_revoked',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -12,6 +12,7 @@ import * as documents from './migrations/2026-11-27-0005-documents.js';
 import * as portal from './migrations/2026-11-27-0006-portal.js';
 import * as supplierIncidents from './migrations/2026-11-27-0007-supplier-incidents.js';
 import * as rateLimits from './migrations/2026-11-27-0008-rate-limits.js';
+import * as subscriptions from './migrations/2026-12-05-0009-subscriptions.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27-0006-portal': portal,
   '2026-11-27-0007-supplier-incidents': supplierIncidents,
   '2026-11-27-0008-rate-limits': rateLimits,
+  '2026-12-05-0009-subscriptions': subscriptions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -65,6 +67,10 @@ export async function openStore(config: DatabaseConfig, options: { migrate?: boo
     // An idle connection that the server drops (restart, failover) must not take the process down;
     // the pool replaces it on the next checkout.
     pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`));
+    // The pool listens only to idle connections. One checked out (a transaction between two statements)
+    // that the server drops emits 'error' with no listener, which kills the process; with this one, the
+    // error reaches its query instead, and the pool discards the connection when it comes back.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const pglite = new PGlite(config.dataDir, {

@@ -62,6 +62,9 @@ export interface OrderTable {
   updated_at: Timestamp;
   released_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   window_passed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  term_starts_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  term_ends_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  renews_order_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OrderDomainTable {
@@ -138,9 +141,18 @@ export interface CertificateRequestTable {
   id: string;
   order_id: string;
   kind: string;
-  csr_pem: string;
+  /** Null while a renewal waits for the reseller's CSR. */
+  csr_pem: string | null;
   status: string;
   created_at: Timestamp;
+  /** 0 for the first request of an order, then counting up. */
+  sequence: number;
+  follows_certificate_id: ColumnType<string | null, string | null | undefined, string | null>;
+  domains: ColumnType<{ name: string; dcv: { method: string; email?: string } }[] | null, string | null | undefined, string | null>;
+  revalidate: ColumnType<boolean, boolean | undefined, boolean>;
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
+  request_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface CertificateTable {
@@ -155,6 +167,17 @@ export interface CertificateTable {
   not_after: Timestamp;
   issued_at: Timestamp;
   seq: Generated<number>;
+  revocation_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  revocation_requested_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface SubscriptionReminderTable {
+  order_id: string;
+  kind: string;
+  key: string;
+  days_before: number;
+  sent_at: Timestamp;
 }
 
 export interface MailOutboxTable {
@@ -306,6 +329,7 @@ export interface RateLimitWindowTable {
 }
 
 export interface Database {
+  subscription_reminders: SubscriptionReminderTable;
   rate_limit_windows: RateLimitWindowTable;
   document_requests: DocumentRequestTable;
   order_documents: OrderDocumentTable;

@@ -75,6 +75,8 @@ export type SupplierEvent =
   | { readonly type: 'documents_requested'; readonly eventId: string; readonly orderId: string; readonly requestId: string; readonly kind: DocumentKind; readonly note: string }
   | { readonly type: 'cancelled'; readonly eventId: string; readonly orderId: string; readonly reason: string }
   | { readonly type: 'rejected'; readonly eventId: string; readonly orderId: string; readonly reason: string }
+  /** A reissue or renewal (`requestId`) ended without a certificate; the order keeps the ones it has. */
+  | { readonly type: 'request_declined'; readonly eventId: string; readonly orderId: string; readonly requestId: string; readonly reason: string }
   /**
    * Something staff must look at that the order's state alone does not say, e.g. a certificate the
    * adapter withheld because it did not match the order (a compliance incident).

@@ -16,13 +16,18 @@ export interface Branding {
   readonly website?: string;
 }
 
-/** Where document requests go and which language customer emails default to. */
+/** Where document requests go, which language customer emails default to, and how renewals get their CSR. */
 export interface AccountSettings {
   readonly defaultLanguage: Language;
   readonly documentRequestsTo: 'reseller' | 'customer';
+  /**
+   * Renew with the previous certificate's CSR (the same key) while it may still be used, instead of
+   * asking for a new CSR before each certificate of the term. Off by default: a new key is better.
+   */
+  readonly renewalKeyReuse: boolean;
 }
 
-export const DEFAULT_SETTINGS: AccountSettings = { defaultLanguage: 'en', documentRequestsTo: 'reseller' };
+export const DEFAULT_SETTINGS: AccountSettings = { defaultLanguage: 'en', documentRequestsTo: 'reseller', renewalKeyReuse: false };
 
 export interface NewReseller {
   readonly name: string;
@@ -168,6 +173,10 @@ export function validateSettings(input: unknown, current: AccountSettings): Resu
   if (documentRequestsTo !== 'reseller' && documentRequestsTo !== 'customer') {
     errors.push({ path: 'documentRequestsTo', code: 'settings.invalid', message: 'documentRequestsTo must be "reseller" or "customer".' });
   }
+  const renewalKeyReuse = input.renewalKeyReuse ?? current.renewalKeyReuse;
+  if (typeof renewalKeyReuse !== 'boolean') {
+    errors.push({ path: 'renewalKeyReuse', code: 'settings.invalid', message: 'renewalKeyReuse must be true or false.' });
+  }
   if (errors.length > 0) return { errors };
-  return { value: { defaultLanguage: defaultLanguage as Language, documentRequestsTo: documentRequestsTo as AccountSettings['documentRequestsTo'] }, errors };
+  return { value: { defaultLanguage: defaultLanguage as Language, documentRequestsTo: documentRequestsTo as AccountSettings['documentRequestsTo'], renewalKeyReuse: renewalKeyReuse as boolean }, errors };
 }

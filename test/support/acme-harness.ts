@@ -9,16 +9,17 @@ import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { FixedClock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/database.js';
 import { createSqlPort } from '../../src/store/sql-port.js';
-import { createAcmeSupplier, type AcmeConfig, type AcmeSupplier, type DcvInstruction, type DcvInstructionsRequest } from '../../src/suppliers/acme/index.js';
-import type { ApprovalEmailRequest, SqlPort, SubmitRequest, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
+import { createAcmeSupplier, type AcmeConfig, type AcmeSupplier, type DcvInstruction, type DcvInstructionsRequest, type PollOutcome } from '../../src/suppliers/acme/index.js';
+import type { ApprovalEmailRequest, IssuedCertificate, SqlPort, SubmitRequest, SupplierEvent, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
 import { buildCsr, ecKey } from './csr-factory.js';
 import type { TestDatabase } from './databases.js';
-import { RecordingEventSink, tableInspector } from './supplier-ports.js';
+import { RecordingEventSink, contextPerTest, refusal, tableInspector } from './supplier-ports.js';
 
-export { RecordingEventSink };
+export { RecordingEventSink, contextPerTest, refusal };
 import type { ChallTestSrv, Pebble } from './pebble.js';
 
 /** A mail port of today's platform: approval emails only. */
@@ -166,4 +167,33 @@ export function opensslVerify(chain: { rootPem: string; chainPem: readonly strin
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `opensslVerify` of an issued certificate against its own chain and root. */
+export function verifies(certificate: IssuedCertificate) {
+  return opensslVerify({ rootPem: certificate.rootPem, chainPem: certificate.chainPem, leafPem: certificate.certificatePem });
+}
+
+/** The first event of `type` for the order, once it arrives. */
+export function eventOf<T extends SupplierEvent['type']>(events: RecordingEventSink, type: T, orderId: string, matches: (event: Extract<SupplierEvent, { type: T }>) => boolean = () => true): Promise<Extract<SupplierEvent, { type: T }>> {
+  return vi.waitFor(
+    () => {
+      const found = events.ofType(type).find((event) => event.orderId === orderId && matches(event));
+      if (found === undefined) throw new Error(`no ${type} event for ${orderId}: ${JSON.stringify(events.events.filter((event) => event.orderId === orderId))}`);
+      return found;
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+}
+
+/** Polls (a supplier without its own timer) until an outcome of the order matches. */
+export function outcomeOf(supplier: AcmeSupplier, supplierOrderId: string, matches: (outcome: PollOutcome) => boolean): Promise<PollOutcome> {
+  return vi.waitFor(
+    async () => {
+      const found = (await supplier.poll()).outcomes.find((outcome) => outcome.supplierOrderId === supplierOrderId && matches(outcome));
+      if (found === undefined) throw new Error(`no matching outcome for ${supplierOrderId}`);
+      return found;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
 }

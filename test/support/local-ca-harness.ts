@@ -3,7 +3,9 @@
  * a frozen clock, the real validation site on a free port, and openssl as an independent judge of the
  * certificates it signs.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +15,11 @@ import type { Store } from '../../src/store/database.js';
 import { createSqlPort } from '../../src/store/sql-port.js';
 import { createLocalCa, type LocalCa, type LocalCaConfig } from '../../src/suppliers/local-ca/index.js';
 import type { ApprovalEmailRequest, SqlPort, SubmitRequest, SupplierEventSink, SupplierMailPort } from '../../src/suppliers/supplier.js';
+import { buildCsr, ecKey } from './csr-factory.js';
 import type { TestDatabase } from './databases.js';
-import { RecordingEventSink, tableInspector } from './supplier-ports.js';
+import { RecordingEventSink, contextPerTest, refusal, tableInspector } from './supplier-ports.js';
 
-export { RecordingEventSink };
+export { RecordingEventSink, contextPerTest, refusal };
 
 /** Records every approval email the CA asks for. */
 export class RecordingMailPort implements SupplierMailPort {
@@ -103,6 +106,14 @@ export async function openLocalCaContext(db: TestDatabase): Promise<LocalCaConte
   };
 }
 
+/** The names of most tests' orders. */
+export const NAMES = ['shop.example.com', 'www.shop.example.com'] as const;
+
+/** A CSR of `key` for `names`, the first of them as the common name. */
+export function csrOf(key = ecKey('P-256'), names: readonly string[] = NAMES): string {
+  return buildCsr({ privateKey: key, commonName: names[0]!, sans: names }).pem;
+}
+
 /** A DV submission for `names` (the CSR's names), every name approved by email to `approver` unless `dcv` says otherwise. */
 export function submitRequest(options: {
   orderId: string;
@@ -131,6 +142,33 @@ export function submitRequest(options: {
   };
 }
 
+/** A second CA process may hold the outbox's delivery lease; this one looks again after a second (BUSY_RETRY_MS), so allow well beyond that. */
+export const DELIVERY = { timeout: 5000 } as const;
+
+/** Submits a DV order for `names`, every name approved by email to admin@example.com, and waits for its approval email. */
+export async function submitOrder(ctx: LocalCaContext, ca: LocalCa, orderId: string, csrPem: string, names: readonly string[]) {
+  const { supplierOrderId } = await ca.submit(submitRequest({ orderId, csrPem, names }));
+  const mail = await vi.waitFor(() => {
+    const found = ctx.mail.sent.filter((sent) => sent.orderId === orderId).at(-1);
+    if (found === undefined) throw new Error(`no approval email for ${orderId}`);
+    return found;
+  }, DELIVERY);
+  return { supplierOrderId, mail };
+}
+
+/** Submits a DV order, approves it on the CA's site with the emailed code, and waits for its `issued` event. */
+export async function issueOrder(ctx: LocalCaContext, ca: LocalCa, orderId: string, csrPem: string, names: readonly string[]) {
+  const { supplierOrderId, mail } = await submitOrder(ctx, ca, orderId, csrPem, names);
+  const approved = await postForm(mail.approvalUrl, { code: mail.approvalCode });
+  if (approved.status !== 200) throw new Error(`approval of ${orderId} answered ${approved.status}: ${approved.body}`);
+  const event = await vi.waitFor(() => {
+    const found = ctx.events.ofType('issued').find((issued) => issued.orderId === orderId);
+    if (found === undefined) throw new Error(`no issued event for ${orderId}`);
+    return found;
+  }, DELIVERY);
+  return { supplierOrderId, mail, event };
+}
+
 /** A POST to the validation site, form-encoded, answered in JSON unless `html` is set. */
 export async function postForm(url: string, fields: Record<string, string>, options: { html?: boolean } = {}): Promise<{ status: number; body: string; json: () => unknown }> {
   const response = await fetch(url, {
@@ -151,6 +189,24 @@ export async function getPage(url: string, options: { json?: boolean } = {}): Pr
 function openssl(args: readonly string[], input?: string): { status: number | null; output: string } {
   const run = spawnSync('/usr/bin/openssl', args, { input, encoding: 'utf8' });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+/** Runs openssl with files written to a temporary folder (name → content); resolves with its exit status and output. */
+export async function opensslWith(files: Readonly<Record<string, string | Uint8Array>>, args: (paths: Readonly<Record<string, string>>) => readonly string[]): Promise<{ ok: boolean; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'local-ca-openssl-'));
+  try {
+    const paths: Record<string, string> = {};
+    for (const [name, content] of Object.entries(files)) {
+      paths[name] = join(dir, name);
+      writeFileSync(paths[name], content);
+    }
+    return await promisify(execFile)('/usr/bin/openssl', [...args(paths)], { encoding: 'utf8' }).then(
+      ({ stdout, stderr }) => ({ ok: true, output: `${stdout}${stderr}` }),
+      (error: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `openssl x509 -text -noout` of a PEM certificate. */

@@ -133,6 +133,16 @@ export interface PebbleOptions {
   readonly eabKeys?: Readonly<Record<string, string>>;
   /** Names Pebble refuses to certify (`domainBlocklist`). */
   readonly blocklist?: readonly string[];
+  /** `PEBBLE_AUTHZREUSE`: the percentage of new orders that reuse a valid authorization of the account (Pebble's default 50). */
+  readonly authzReuse?: number;
+}
+
+/** What Pebble's management interface says of a certificate (`GET /cert-status-by-serial/<hex>`). */
+export interface PebbleCertificateStatus {
+  readonly status: 'Valid' | 'Revoked';
+  /** The RFC 5280 CRLReason code, for a revoked certificate. */
+  readonly reason: number | undefined;
+  readonly revokedAt: Date | undefined;
 }
 
 /** A running Pebble. */
@@ -162,6 +172,15 @@ export class Pebble {
   /** Where Pebble serves its issuing root (new on every start). */
   get rootUrl(): string {
     return `${this.managementUrl}/roots/0`;
+  }
+
+  /** A certificate's state, from the management interface; undefined when Pebble never issued the serial. */
+  async certificateStatus(serialNumber: string): Promise<PebbleCertificateStatus | undefined> {
+    const response = await httpsGet(`${this.managementUrl}/cert-status-by-serial/${serialNumber}`, this.ca);
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw new Error(`Pebble's cert-status-by-serial answered ${response.status}: ${response.body}`);
+    const body = JSON.parse(response.body) as { Status: 'Valid' | 'Revoked'; Reason?: number; RevocationTime?: string };
+    return { status: body.Status, reason: body.Reason, revokedAt: body.RevocationTime === undefined ? undefined : new Date(body.RevocationTime) };
   }
 
   /** The issuing root, from the management interface. */
@@ -224,7 +243,12 @@ export async function startPebble(options: PebbleOptions = {}): Promise<Pebble> 
   const configPath = join(dir, 'pebble-config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const args = ['-config', configPath, ...(options.challenges === undefined ? [] : ['-dnsserver', `127.0.0.1:${options.challenges.dnsPort}`])];
-  const env = { ...process.env, PEBBLE_VA_NOSLEEP: '1', ...(options.alwaysValid ? { PEBBLE_VA_ALWAYS_VALID: '1' } : {}) };
+  const env = {
+    ...process.env,
+    PEBBLE_VA_NOSLEEP: '1',
+    ...(options.alwaysValid ? { PEBBLE_VA_ALWAYS_VALID: '1' } : {}),
+    ...(options.authzReuse !== undefined && { PEBBLE_AUTHZREUSE: String(options.authzReuse) }),
+  };
   const child = spawn(PEBBLE_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => log.push(chunk.toString()));

@@ -56,6 +56,23 @@ export async function approveArrived(sink: Pick<SmtpSink, 'messages'>, approved:
   }
 }
 
+/**
+ * Starts a `serve` or `worker` process of the real CLI. Its stdout (the pino JSON lines) is always read,
+ * so a full pipe never blocks the process; error lines, and anything on stderr,
+ * go to `report` with the role in front.
+ */
+export function spawnRole(role: 'serve' | 'worker', env: NodeJS.ProcessEnv, report: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): ChildProcess {
+  const child = spawn(process.execPath, [BIN, role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const forward = (chunk: Buffer, all: boolean): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.trim() !== '' && (all || /"level":(50|60)/.test(line))) report(`[${role}] ${line.slice(0, 1500)}`);
+    }
+  };
+  child.stdout?.on('data', (chunk: Buffer) => forward(chunk, false));
+  child.stderr?.on('data', (chunk: Buffer) => forward(chunk, true));
+  return child;
+}
+
 /** Stops a child process and waits for it to exit. */
 export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

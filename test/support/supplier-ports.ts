@@ -1,5 +1,9 @@
-/** What both supplier harnesses hand an adapter and read back: a recording event sink, and a look at its tables. */
-import type { SqlPort, SupplierEvent, SupplierEventSink } from '../../src/suppliers/supplier.js';
+/**
+ * What both supplier harnesses hand an adapter and read back: a recording event sink, a look at its
+ * tables, the error it refuses with, and a fresh context for every test.
+ */
+import { afterEach, beforeEach, expect } from 'vitest';
+import { SupplierError, type SqlPort, type SupplierEvent, type SupplierEventSink } from '../../src/suppliers/supplier.js';
 
 /** Records every event; can be told to fail once, like a platform that is down for a moment. */
 export class RecordingEventSink implements SupplierEventSink {
@@ -43,4 +47,36 @@ export function tableInspector(sql: SqlPort) {
       return Number(row?.n);
     },
   };
+}
+
+/** The supplier error a promise rejects with. */
+export async function refusal(promise: Promise<unknown>): Promise<SupplierError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(SupplierError);
+  return error as SupplierError;
+}
+
+/**
+ * Opens a context with `open` before each test of the enclosing `describe` and closes it after the test.
+ * The object returned stands for the running test's context, so a suite reads `ctx.events` as if it held
+ * the context itself.
+ */
+export function contextPerTest<C extends { close(): Promise<void> }>(open: () => Promise<C>): C {
+  let current: C | undefined;
+  beforeEach(async () => {
+    current = await open();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as C, {
+    get(_, key) {
+      if (current === undefined) throw new Error(`the test context is open only while a test runs (read: ${String(key)})`);
+      return Reflect.get(current, key);
+    },
+  });
 }

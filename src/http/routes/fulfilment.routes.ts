@@ -12,7 +12,7 @@ import type { OrdersService } from '../../orders/orders.service.js';
 const secured = [{ apiKey: [] }];
 const idOf = (params: unknown) => (params as { id: string }).id;
 
-/** Reseller routes after placement: certificates, approval emails, reissues, webhooks. */
+/** Reseller routes after placement: certificates, approval emails, webhooks. */
 export function fulfilmentRoutes(app: FastifyInstance, deps: { fulfilment: FulfilmentService; orders: OrdersService; webhooks: Webhooks }): void {
   const { fulfilment, orders, webhooks } = deps;
 
@@ -45,23 +45,6 @@ export function fulfilmentRoutes(app: FastifyInstance, deps: { fulfilment: Fulfi
       const { actor } = resellerOf(request);
       const order = await fulfilment.resendApproval(actor, idOf(request.params), (request.body ?? {}) as { approverEmail?: unknown });
       return presentOrderDetails(order, await orders.events(order.id));
-    },
-  });
-
-  app.post('/v1/orders/:id/reissue', {
-    schema: {
-      tags: ['orders'],
-      summary: 'Reissue the certificate with a new CSR (same names)',
-      description: 'The previous certificate stays valid until the new one is issued; the order’s timeline and webhooks report it.',
-      security: secured,
-      params: s.idParams,
-      body: z.object({ csr: z.string() }),
-      response: { 202: z.object({ requestId: z.string() }), 404: s.errorResponse, 409: s.errorResponse, 422: s.errorResponse },
-    },
-    handler: async (request, reply) => {
-      const { actor } = resellerOf(request);
-      const result = await fulfilment.requestReissue(actor, idOf(request.params), (request.body ?? {}) as { csr?: unknown });
-      return reply.status(202).send(result);
     },
   });
 

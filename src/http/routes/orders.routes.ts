@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { SubscriptionsService } from '../../orders/subscriptions.service.js';
 import { z } from 'zod';
 import type { OrdersService } from '../../orders/orders.service.js';
 import { resellerOf } from '../auth.js';
@@ -9,7 +10,7 @@ import { decodeTimeCursor, encodeTimeCursor, pageLimit, paginate } from '../pagi
 const secured = [{ apiKey: [] }];
 
 /** Reseller order intake: CSR decoding, approver addresses, validation as typed, placement, reading. */
-export function orderRoutes(app: FastifyInstance, orders: OrdersService): void {
+export function orderRoutes(app: FastifyInstance, orders: OrdersService, subscriptions: SubscriptionsService): void {
   app.post('/v1/csr/decode', {
     schema: {
       tags: ['orders'],
@@ -107,7 +108,7 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService): void {
     handler: async (request) => {
       const { resellerId } = resellerOf(request);
       const order = await orders.get(resellerId, (request.params as { id: string }).id);
-      return presentOrderDetails(order, await orders.events(order.id));
+      return presentOrderDetails(order, await orders.events(order.id), await subscriptions.view(order));
     },
   });
 }

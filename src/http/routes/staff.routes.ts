@@ -6,10 +6,13 @@ import { CertbrokerError } from '../../domain/errors.js';
 import type { JobAdmin } from '../../jobs/queue.js';
 import type { FulfilmentService } from '../../orders/fulfilment.service.js';
 import type { Db } from '../../store/database.js';
+import { dashboardSeries, searchOrders } from '../../store/dashboard.repository.js';
 import { listMessages } from '../../store/messages.repository.js';
+import { findOrder, listEvents } from '../../store/orders.repository.js';
+import { ORDER_STATUSES, isOrderStatus } from '../../domain/order.js';
 import type { SupplierIncident } from '../../store/incidents.repository.js';
-import { decodeIdCursor, pageLimit, paginate } from '../pagination.js';
-import { presentAccount, presentLedgerEntry } from '../presenters.js';
+import { decodeIdCursor, decodeTimeCursor, encodeTimeCursor, pageLimit, paginate } from '../pagination.js';
+import { presentAccount, presentLedgerEntry, presentOrderDetails } from '../presenters.js';
 import * as s from '../schemas.js';
 
 const secured = [{ apiKey: [] }];
@@ -106,6 +109,86 @@ export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsServ
     handler: async (request) => {
       const staff = staffOf(request);
       return presentIncident(await deps.fulfilment.resolveIncident({ type: 'staff', id: staff.id }, idOf(request.params), request.body as { note?: unknown }));
+    },
+  });
+
+  const staffOrderHit = z.object({
+    id: z.string(),
+    reseller: z.object({ id: z.string(), name: z.string() }),
+    status: z.enum(ORDER_STATUSES),
+    product: z.string(),
+    domains: z.array(z.string()),
+    price: s.money,
+    createdAt: z.string(),
+  });
+
+  app.get('/v1/staff/orders', {
+    schema: {
+      tags: ['staff'],
+      summary: 'Search orders across resellers, newest first',
+      description: 'q matches an order id exactly, or part of a domain (A-label or Unicode) or of a reseller’s name; status narrows to one status.',
+      security: secured,
+      querystring: z.object({ q: z.string().optional(), status: z.enum(ORDER_STATUSES).optional(), limit: z.number().optional(), cursor: z.string().optional() }),
+      response: { 200: s.page(staffOrderHit) },
+    },
+    handler: async (request) => {
+      staffOf(request);
+      const query = request.query as { q?: unknown; status?: unknown; limit?: unknown; cursor?: unknown };
+      if (query.status !== undefined && !isOrderStatus(query.status)) {
+        throw new CertbrokerError('invalid', 'query.invalid', 'The query has invalid parameters.', [{ path: 'status', code: 'status.unknown', message: `status must be one of ${ORDER_STATUSES.join(', ')}.` }]);
+      }
+      const q = typeof query.q === 'string' && query.q.trim() !== '' ? query.q.trim() : undefined;
+      const limit = pageLimit(query.limit);
+      const after = decodeTimeCursor(query.cursor);
+      const rows = await searchOrders(db, { limit: limit + 1, ...(q !== undefined && { q }), ...(query.status !== undefined && { status: query.status }), ...(after !== undefined && { after }) });
+      const page = paginate(rows, limit, (o) => encodeTimeCursor(o.createdAt, o.id));
+      return { data: page.data.map((o) => ({ ...o, createdAt: o.createdAt.toISOString() })), nextCursor: page.nextCursor };
+    },
+  });
+
+  app.get('/v1/staff/orders/:id', {
+    schema: { tags: ['staff'], summary: 'Any reseller’s order with its timeline', security: secured, params: s.idParams, response: { 200: s.orderDetails.extend({ resellerId: z.string() }), 404: s.errorResponse } },
+    handler: async (request) => {
+      staffOf(request);
+      const order = await findOrder(db, null, idOf(request.params));
+      if (!order) throw new CertbrokerError('not_found', 'order.not_found', 'No such order.');
+      return { ...presentOrderDetails(order, await listEvents(db, order.id)), resellerId: order.resellerId };
+    },
+  });
+
+  app.get('/v1/staff/dashboard/series', {
+    schema: {
+      tags: ['staff'],
+      summary: 'The dashboard’s charts: orders per day and status, time to issuance, what waits for staff',
+      description: 'from (ISO 8601) starts the window of orders per day and of issuance times; the queues are always whole.',
+      security: secured,
+      querystring: z.object({ from: z.string() }),
+      response: {
+        200: z.object({
+          from: z.string(),
+          ordersPerDay: z.array(z.object({ day: z.string().describe('YYYY-MM-DD, UTC'), status: z.enum(ORDER_STATUSES), count: z.number().int() })),
+          issuanceSeconds: z.array(z.number().int()).describe('seconds from placement to issuance, one per order issued in the window'),
+          holdsSince: z.array(z.string()),
+          refundsSince: z.array(z.string()),
+        }),
+        400: s.errorResponse,
+      },
+    },
+    handler: async (request) => {
+      staffOf(request);
+      const raw = (request.query as { from?: unknown }).from;
+      const from = typeof raw === 'string' ? new Date(raw) : new Date(Number.NaN);
+      if (Number.isNaN(from.getTime())) {
+        throw new CertbrokerError('invalid', 'query.invalid', 'The query has invalid parameters.', [{ path: 'from', code: 'from.invalid', message: 'from must be an ISO 8601 date or time.' }]);
+      }
+      const series = await dashboardSeries(db, from);
+      return {
+        from: from.toISOString(),
+        ordersPerDay: series.ordersPerDay,
+        issuanceSeconds: series.issuanceSeconds,
+        holdsSince: series.holdsSince.map((d) => d.toISOString()),
+        refundsSince: series.refundsSince.map((d) => d.toISOString()),
+      };
     },
   });
 

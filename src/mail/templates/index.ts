@@ -2,17 +2,18 @@ import { LANGUAGES, type Language } from '../../domain/order.js';
 import { renderApproval, type ApprovalData } from './approval.js';
 import { renderDcvInstructions, type DcvInstructionsData } from './dcv-instructions.js';
 import { renderDocumentsRequest, type DocumentsRequestData } from './documents-request.js';
+import { renderExpiryNotice, type ExpiryNoticeData } from './expiry-notice.js';
 import { renderFulfilment, type FulfilmentData } from './fulfilment.js';
 import { renderHoldNotice, type HoldNoticeData } from './hold-notice.js';
 import { renderOrderConfirmation, type OrderConfirmationData } from './order-confirmation.js';
 import { renderResellerNotice, type ResellerNoticeData } from './reseller-notice.js';
 import type { RenderedEmail } from './types.js';
 
-export type { ApprovalData, DcvInstructionsData, DocumentsRequestData, FulfilmentData, HoldNoticeData, OrderConfirmationData, ResellerNoticeData };
+export type { ApprovalData, DcvInstructionsData, DocumentsRequestData, ExpiryNoticeData, FulfilmentData, HoldNoticeData, OrderConfirmationData, ResellerNoticeData };
 export type { EmailAttachment, RenderedEmail } from './types.js';
 
 /** Every email the platform composes from a template (DESIGN.md Emails): the customer emails and the notice to the reseller. */
-export const TEMPLATE_NAMES = ['order-confirmation', 'approval', 'dcv-instructions', 'fulfilment', 'hold-notice', 'reseller-notice', 'documents-request'] as const;
+export const TEMPLATE_NAMES = ['order-confirmation', 'approval', 'dcv-instructions', 'fulfilment', 'hold-notice', 'reseller-notice', 'documents-request', 'expiry-notice'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** The data each template is rendered from. */
@@ -24,6 +25,7 @@ export interface TemplateData {
   'hold-notice': HoldNoticeData;
   'reseller-notice': ResellerNoticeData;
   'documents-request': DocumentsRequestData;
+  'expiry-notice': ExpiryNoticeData;
 }
 
 /** One renderer per template: a template added to the list without one does not compile. */
@@ -35,6 +37,7 @@ const RENDERERS: { readonly [T in TemplateName]: (data: TemplateData[T], languag
   'hold-notice': renderHoldNotice,
   'reseller-notice': renderResellerNotice,
   'documents-request': renderDocumentsRequest,
+  'expiry-notice': renderExpiryNotice,
 };
 
 /**

@@ -99,10 +99,20 @@ const LOCALES: Readonly<Record<Language, string>> = { en: 'en-GB', de: 'de-DE' }
  */
 export function formatDateTime(at: Date, language: Language): string {
   // Date and time are formatted apart and joined here: the joining word differs between ICU versions.
-  const date = new Intl.DateTimeFormat(LOCALES[language], { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
-  const time = new Intl.DateTimeFormat(LOCALES[language], { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
-  return `${date}, ${time} UTC`;
+  const { date, time } = FORMATTERS[language];
+  return `${date.format(at)}, ${time.format(at)} UTC`;
 }
+
+/** Built once per language: a formatter costs far more to build than to use (the issuance profile). */
+const FORMATTERS = Object.fromEntries(
+  Object.entries(LOCALES).map(([language, locale]) => [
+    language,
+    {
+      date: new Intl.DateTimeFormat(locale, { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }),
+      time: new Intl.DateTimeFormat(locale, { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    },
+  ]),
+) as Record<Language, { date: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>;
 
 /** A subscription term in months, e.g. "12 months" / "12 Monate". */
 export function formatTerm(months: number, language: Language): string {

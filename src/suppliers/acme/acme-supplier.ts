@@ -9,6 +9,7 @@
 import { X509Certificate, randomBytes } from 'node:crypto';
 import type * as acme from 'acme-client';
 import { PRODUCTS, isProductCode } from '../../domain/products.js';
+import { revocationReasonCode } from '../../domain/revocation.js';
 import { maxCertificateValidityDays } from '../../domain/validity.js';
 import { decodeCsr } from '../../validation/csr.js';
 import { comparableName } from '../../validation/domains.js';
@@ -17,6 +18,10 @@ import {
   type ApprovalCapability,
   type CancelCapability,
   type IssuedCertificate,
+  type ReissueCapability,
+  type ReissueRequest,
+  type RevokeCapability,
+  type RevokeRequest,
   type SqlPort,
   type SubmitRequest,
   type SubmitResponse,
@@ -37,11 +42,15 @@ import {
   enqueue,
   findCertificate,
   findOrder,
+  findOrderCertificate,
   findSupplierOrderId,
   insertCertificate,
   insertOrder,
   listAuthorizations,
+  listFurtherRequests,
+  listValidAuthorizations,
   markAnswered,
+  markRevoked,
   nextInstructionsSequence,
   otherOrdersUsing,
   pokeOrder,
@@ -55,8 +64,8 @@ import {
   type CertificateRow,
   type OrderRow,
 } from './repository.js';
-import { AUTHORIZATION_STATUSES, type AuthorizationStatus, type OrderState } from './schema.js';
-import type { AcmeTransport } from './transport.js';
+import { AUTHORIZATION_STATUSES, INITIAL_REQUEST_ID, type AuthorizationStatus, type OrderState } from './schema.js';
+import { AcmeProblem, shortType, type AcmeTransport } from './transport.js';
 import { pemBlocks, toPem } from './x509.js';
 
 /** What one check of one order came to. */
@@ -86,14 +95,20 @@ export interface AcmeSupplierDependencies {
   readonly releaseTransport: () => void;
 }
 
-/** How long a poller may work on one order before another process may take it over. */
-const LEASE_MS = 120_000;
 /** Orders taken per round trip of the poller. */
 const CLAIM_BATCH = 32;
 /** Time limit of one self-check look-up. */
 const SELF_CHECK_TIMEOUT_MS = 5000;
 /** RFC 8555 7.1.6: authorization states after which nothing changes. */
 const FINAL_AUTHORIZATION_STATES: readonly AuthorizationStatus[] = ['valid', 'invalid', 'deactivated', 'expired', 'revoked'];
+/** The states of a further certificate's row that a re-check of its order concerns. */
+const OPEN_STATES: readonly OrderState[] = ['awaiting_validation', 'finalizing', 'validation_failed'];
+/**
+ * How many ACME orders a revalidation opens at most while the CA still hands back authorizations that
+ * are valid already (each is deactivated before the next try): one per authorization the account holds
+ * for a name, which the adapter may not all know of.
+ */
+const REVALIDATION_ATTEMPTS = 5;
 
 function refused(code: string, message: string): SupplierError {
   return new SupplierError(code, message, { retryable: false });
@@ -127,8 +142,11 @@ interface Round {
   readonly expiresAt: Date | undefined;
 }
 
-/** The ACME supplier: a {@link Supplier} that can cancel and re-check (resend the instructions). */
-export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapability {
+/**
+ * The ACME supplier: a {@link Supplier} that can cancel, re-check (resend the instructions), issue
+ * further certificates within an order (reissues and renewals) and revoke.
+ */
+export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapability, ReissueCapability, RevokeCapability {
   readonly name: string;
   /** ACME proves control of names, not organisations. */
   readonly validationLevels = ['dv'] as const;
@@ -164,7 +182,7 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
 
     const { names, methods } = this.#checkRequest(request);
     const client = await this.#deps.account.client();
-    const round = await this.#openRound(client, names, methods);
+    const round = await this.#openRound(client, names, methods, { revalidate: false });
     const now = clock.now();
     const supplierOrderId = randomBytes(16).toString('hex');
     const order: OrderRow = {
@@ -184,6 +202,9 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
       instructionsSequence: 1,
       checkAttempts: 0,
       createdAt: now,
+      requestId: INITIAL_REQUEST_ID,
+      kind: 'initial',
+      parentId: null,
     };
     const inserted = await sql.transaction(async (tx) => {
       if (!(await insertOrder(tx, order, new Date(Date.now() + this.#deps.config.pollIntervalMs)))) return false;
@@ -226,13 +247,22 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
    * The reseller's re-check (`POST /v1/orders/{id}/approval-email`): tells the CA that the challenges
    * of the names still pending are ready (RFC 8555 7.5.1) and resends the instructions, to
    * `approverEmail` when given. After a failed validation it opens a new ACME order instead, whose
-   * new instructions (new tokens, so new values) are sent. The outcome follows on the timeline.
+   * new instructions (new tokens, so new values) are sent. For an issued order, the re-check concerns
+   * its further certificates (reissues, renewals) still being validated. The outcome follows on the timeline.
    * @throws SupplierError: not retryable when the order is past validation; retryable when the CA is unreachable.
    */
   async resendApproval(request: { readonly supplierOrderId: string; readonly approverEmail?: string }): Promise<void> {
-    const { sql, clock, outbox } = this.#deps;
     const order = await this.#order(request.supplierOrderId);
     const approverEmail = request.approverEmail?.trim().toLowerCase();
+    const further = order.state === 'issued' ? await listFurtherRequests(this.#deps.sql, order.supplierOrderId, OPEN_STATES) : [];
+    for (const row of further.length > 0 ? further : [order]) await this.#recheck(row, approverEmail);
+    await this.#deps.outbox.drain();
+    this.#wake();
+  }
+
+  /** The re-check of one certificate's way through the CA (see {@link resendApproval}). */
+  async #recheck(order: OrderRow, approverEmail: string | undefined): Promise<void> {
+    const { sql, clock } = this.#deps;
     if (order.state === 'validation_failed') {
       await this.#restart(order, approverEmail);
     } else if (order.state === 'awaiting_validation') {
@@ -254,8 +284,100 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
       throw refused('not_awaiting_validation', `Order ${order.supplierOrderId} at ${this.name} is ${order.state.replace('_', ' ')}; there is nothing to validate.`);
     }
     await pokeOrder(sql, order.supplierOrderId, new Date());
+  }
+
+  /**
+   * A further certificate within an issued order (RFC 8555 7.4: a new ACME order) for the request's
+   * names — the order's when it gives none — finalized with the request's CSR. It goes the way of the
+   * order's first certificate: the instructions email for names the CA wants validated, the poller,
+   * the compliance guard, and an `issued` event carrying `requestId`. With `revalidate`, the account's
+   * valid authorizations for the names are deactivated first (RFC 8555 7.5.2), so the CA validates
+   * every name again. Idempotent per `requestId`, also across processes: a repeated call changes
+   * nothing, and an ACME order a losing concurrent call opened is left to expire (nothing was signed for it).
+   * @throws SupplierError: not retryable when the order is not issued or the request does not fit it
+   *   (`not_issued`, `names_mismatch`, `csr_invalid`, …) or the CA refuses; retryable when the CA is unreachable.
+   */
+  async reissue(request: ReissueRequest): Promise<void> {
+    const { sql, clock, outbox } = this.#deps;
+    const order = await this.#order(request.supplierOrderId);
+    if (request.requestId === INITIAL_REQUEST_ID) throw refused('request_id_reserved', `${this.name}: the request id ${INITIAL_REQUEST_ID} names the order's first certificate.`);
+    if ((await findSupplierOrderId(sql, this.name, order.orderId, request.requestId)) !== undefined) return;
+    if (order.state !== 'issued') throw refused('not_issued', `Order ${order.supplierOrderId} at ${this.name} is ${order.state.replace('_', ' ')}; only an issued order gets further certificates.`);
+    const domains = request.domains?.map((domain) => ({ name: domain.name, method: domain.dcv.method })) ?? order.names.map((name, index) => ({ name, method: order.requestedMethods[index] ?? 'dns' }));
+    const { names, methods } = this.#checkNames(domains, request.csrPem);
+    const parentId = order.parentId ?? order.supplierOrderId;
+    const client = await this.#deps.account.client();
+    const revalidate = request.revalidate === true;
+    if (revalidate) await this.#deactivateKnown(client, parentId, names);
+    const round = await this.#openRound(client, names, methods, { revalidate });
+    const now = clock.now();
+    const further: OrderRow = {
+      ...order,
+      supplierOrderId: randomBytes(16).toString('hex'),
+      csrPem: request.csrPem,
+      names,
+      requestedMethods: methods,
+      approverEmail: request.approverEmail?.trim().toLowerCase() ?? order.approverEmail,
+      language: request.language ?? order.language,
+      state: round.acmeOrder.status === 'ready' ? 'finalizing' : 'awaiting_validation',
+      stateReason: null,
+      round: 1,
+      acmeOrderUrl: round.acmeOrder.url,
+      finalizeUrl: round.acmeOrder.finalize,
+      checkAttempts: 0,
+      createdAt: now,
+      requestId: request.requestId,
+      kind: request.kind ?? 'reissue',
+      parentId,
+    };
+    const inserted = await sql.transaction(async (tx) => {
+      // The order's first row, locked: concurrent requests for it take turns, so the email count has no gaps.
+      await findOrder(tx, this.name, parentId, { lock: true });
+      if ((await findSupplierOrderId(tx, this.name, order.orderId, request.requestId)) !== undefined) return false;
+      const sequence = round.instructions.length === 0 ? order.instructionsSequence : await nextInstructionsSequence(tx, parentId, undefined, now);
+      const row = { ...further, instructionsSequence: sequence };
+      if (!(await insertOrder(tx, row, new Date(Date.now() + this.#deps.config.pollIntervalMs)))) return false;
+      await replaceAuthorizations(tx, row.supplierOrderId, round.authorizations, now);
+      await this.#queueRound(tx, row, round, now);
+      return true;
+    });
+    if (!inserted) return;
     await outbox.drain();
-    this.#wake();
+    if (further.state === 'finalizing') this.#wake();
+  }
+
+  /**
+   * Revokes one certificate of the order (RFC 8555 7.6), signed with the account key, giving the CA the
+   * RFC 5280 reason code. Only a certificate this order received is revoked: an account may revoke any
+   * certificate for names it holds authorizations for, another order's included. Revoking a revoked
+   * certificate succeeds (the CA's `alreadyRevoked`).
+   * @throws SupplierError: retryable when the CA could not be reached (or asks to wait, `rateLimited`);
+   *   otherwise not retryable, with the CA's detail.
+   */
+  async revoke(request: RevokeRequest): Promise<void> {
+    const { sql, clock } = this.#deps;
+    const order = await this.#order(request.supplierOrderId);
+    const certificate = await findOrderCertificate(sql, order.parentId ?? order.supplierOrderId, request.serialNumber);
+    if (certificate === undefined) throw refused('not_found', `${this.name}: order ${order.supplierOrderId} has no certificate with the serial number ${request.serialNumber}.`);
+    if (certificate.revokedAt !== null) return;
+    const reasonCode = revocationReasonCode(request.reason);
+    const client = await this.#deps.account.client();
+    try {
+      await client.revokeCertificate(certificate.certificatePem, { reason: reasonCode });
+    } catch (caught) {
+      if (!(caught instanceof AcmeProblem && shortType(caught.type) === 'alreadyRevoked')) throw this.#revocationError(caught, certificate.serialNumber);
+    }
+    await markRevoked(sql, certificate.supplierOrderId, reasonCode, clock.now());
+  }
+
+  /**
+   * A failed revocation: the CA unreachable, or a rate limit with its time, is worth another attempt;
+   * any other answer of the CA is its decision on this certificate, which repeating does not change.
+   */
+  #revocationError(caught: unknown, serialNumber: string): SupplierError {
+    const error = toSupplierError(this.name, `revoking the certificate ${serialNumber}`, caught, this.#deps.clock.now());
+    if (!(caught instanceof AcmeProblem) || !error.retryable || error.code === 'rateLimited') return error;
+    return new AcmeSupplierError(error.code, error.message, { retryable: false, problemType: caught.type });
   }
 
   /**
@@ -302,7 +424,7 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
           this.#again = false;
           for (;;) {
             const now = Date.now();
-            const due = await claimDueOrders(this.#deps.sql, this.name, this.#holder, new Date(now), new Date(now + LEASE_MS), CLAIM_BATCH);
+            const due = await claimDueOrders(this.#deps.sql, this.name, this.#holder, new Date(now), new Date(now + this.#deps.config.leaseMs), CLAIM_BATCH);
             outcomes.push(...(await this.#inParallel(due)));
             if (due.length < CLAIM_BATCH) break;
           }
@@ -345,9 +467,14 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
     if (PRODUCTS[request.product].validation !== 'dv' || request.validation !== 'dv') {
       throw refused('validation_not_supported', `${this.name} issues domain-validated certificates only (ACME proves control of names, not organisations); ${request.product} needs ${String(request.validation).toUpperCase()} validation.`);
     }
-    if (request.domains.length === 0) throw refused('names_missing', 'The order has no names.');
-    const names = request.domains.map((domain) => comparableName(domain.name));
-    const decoded = decodeCsr(request.csrPem);
+    return this.#checkNames(request.domains.map((domain) => ({ name: domain.name, method: domain.dcv.method })), request.csrPem);
+  }
+
+  /** A readable CSR with exactly the names asked for, of an order or of a further certificate. */
+  #checkNames(domains: readonly { readonly name: string; readonly method: RequestedMethod }[], csrPem: string): { names: string[]; methods: RequestedMethod[] } {
+    if (domains.length === 0) throw refused('names_missing', 'The order has no names.');
+    const names = domains.map((domain) => comparableName(domain.name));
+    const decoded = decodeCsr(csrPem);
     if (!decoded.ok) throw refused('csr_invalid', `The CSR was refused: ${decoded.errors.map((error) => error.message).join(' ')}`);
     const csrNames = new Set(decoded.value.names.map(comparableName));
     const ordered = new Set(names);
@@ -355,16 +482,57 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
     if (csrNames.size !== ordered.size || [...ordered].some((name) => !csrNames.has(name))) {
       throw refused('names_mismatch', `The CSR names ${[...csrNames].join(', ')}, but the order names ${[...ordered].join(', ')}; ACME needs the same set.`);
     }
-    return { names, methods: request.domains.map((domain) => domain.dcv.method) };
+    return { names, methods: domains.map((domain) => domain.method) };
+  }
+
+  /**
+   * Deactivates the valid authorizations the adapter knows of for `names`, those of every certificate
+   * of the order `parentId` (RFC 8555 7.5.2), so that the next ACME order cannot reuse them. One the CA
+   * will not deactivate (e.g. it expired meanwhile) is no longer reusable either.
+   */
+  async #deactivateKnown(client: acme.Client, parentId: string, names: readonly string[]): Promise<void> {
+    const { sql, clock } = this.#deps;
+    for (const row of await listValidAuthorizations(sql, parentId, names)) {
+      const status = await this.#deactivate(client, row.url, row.name);
+      await updateAuthorization(sql, row.supplierOrderId, row.url, { status, errorType: null, errorDetail: null }, clock.now());
+    }
+  }
+
+  /** RFC 8555 7.5.2: POST {"status": "deactivated"}; returns the authorization's state after it. */
+  async #deactivate(client: acme.Client, url: string, name: string): Promise<AuthorizationStatus> {
+    try {
+      const deactivated = await client.deactivateAuthorization({ url } as acme.Authorization);
+      return isAuthorizationStatus(deactivated.status) ? deactivated.status : 'deactivated';
+    } catch (caught) {
+      const error = toSupplierError(this.name, `deactivating the authorization of ${name}`, caught, this.#deps.clock.now());
+      if (error.retryable) throw error;
+      const [current] = await this.#call(`reading the authorization of ${name}`, () => client.getAuthorizations({ authorizations: [url] } as acme.Order));
+      if (current?.status === 'valid') throw error;
+      return isAuthorizationStatus(current?.status) ? current.status : 'deactivated';
+    }
   }
 
   /**
    * Opens an ACME order (RFC 8555 7.4), reads its authorizations (7.5) and chooses a challenge for each
-   * pending one. Authorizations the CA reused in the `valid` state need nothing (7.1.3).
+   * pending one. Authorizations the CA reused in the `valid` state need nothing (7.1.3) — unless
+   * `revalidate` asks for fresh validation: then the reused ones are deactivated (7.5.2) and another
+   * order is opened, until the CA offers only new authorizations.
    */
-  async #openRound(client: acme.Client, names: readonly string[], methods: readonly RequestedMethod[]): Promise<Round> {
-    const acmeOrder = await this.#call('creating the order', () => client.createOrder({ identifiers: names.map(identifierFor) }));
-    const authorizations = await this.#call('reading the authorizations', () => client.getAuthorizations(acmeOrder));
+  async #openRound(client: acme.Client, names: readonly string[], methods: readonly RequestedMethod[], options: { readonly revalidate: boolean }): Promise<Round> {
+    let acmeOrder: acme.Order;
+    let authorizations: acme.Authorization[];
+    for (let attempt = 1; ; attempt++) {
+      acmeOrder = await this.#call('creating the order', () => client.createOrder({ identifiers: names.map(identifierFor) }));
+      const opened = acmeOrder;
+      authorizations = await this.#call('reading the authorizations', () => client.getAuthorizations(opened));
+      const reused = authorizations.filter((authorization) => authorization.status === 'valid');
+      if (!options.revalidate || reused.length === 0) break;
+      if (attempt === REVALIDATION_ATTEMPTS) {
+        const described = reused.map((authorization) => nameOfAuthorization(authorization.identifier, authorization.wildcard)).join(', ');
+        throw new AcmeSupplierError('ca_error', `${this.name}: the CA still reuses earlier validations of ${described} after ${attempt} orders; the names cannot be validated again now.`, { retryable: true });
+      }
+      for (const authorization of reused) await this.#deactivate(client, authorization.url, nameOfAuthorization(authorization.identifier, authorization.wildcard));
+    }
     const rows: AuthorizationRow[] = [];
     const instructions: DcvInstruction[] = [];
     let expiresAt: Date | undefined;
@@ -409,7 +577,7 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
       eventId: `${order.supplierOrderId}.r${order.round}.started`,
       orderId: order.orderId,
       supplierOrderId: order.supplierOrderId,
-      detail: `${this.name}: domain control validation ${order.round === 1 ? 'started' : `started again (attempt ${order.round})`}: ${parts.join('; ')}.${note}`,
+      detail: `${this.name}: domain control validation${forRequest(order)} ${order.round === 1 ? 'started' : `started again (attempt ${order.round})`}: ${parts.join('; ')}.${note}`,
     };
     await enqueue(tx, eventEntry(order.supplierOrderId, event), now);
     if (round.instructions.length === 0) return;
@@ -431,7 +599,7 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
   async #restart(order: OrderRow, approverEmail: string | undefined): Promise<void> {
     const { sql, clock } = this.#deps;
     const client = await this.#deps.account.client();
-    const round = await this.#openRound(client, order.names, order.requestedMethods);
+    const round = await this.#openRound(client, order.names, order.requestedMethods, { revalidate: false });
     await sql.transaction(async (tx) => {
       const current = await findOrder(tx, this.name, order.supplierOrderId, { lock: true });
       // Another re-check got here first: its round stands.
@@ -442,7 +610,7 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
         round: current.round + 1,
         acmeOrderUrl: round.acmeOrder.url,
         finalizeUrl: round.acmeOrder.finalize,
-        instructionsSequence: current.instructionsSequence + 1,
+        instructionsSequence: await nextInstructionsSequence(tx, order.supplierOrderId, undefined, now),
         approverEmail: approverEmail ?? current.approverEmail,
         state: round.acmeOrder.status === 'ready' ? 'finalizing' : 'awaiting_validation',
       };
@@ -726,7 +894,7 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
       await insertCertificate(tx, order.supplierOrderId, row, now);
       const events: SupplierEvent[] =
         reason === null
-          ? [{ type: 'issued', eventId: `${order.supplierOrderId}.issued`, orderId: order.orderId, requestId: 'initial', certificate: issuedCertificate(row) }]
+          ? [{ type: 'issued', eventId: `${order.supplierOrderId}.issued`, orderId: order.orderId, requestId: order.requestId, certificate: issuedCertificate(row) }]
           : [
               { type: 'hold', eventId: `${order.supplierOrderId}.compliance`, orderId: order.orderId, reason },
               { type: 'incident', eventId: `${order.supplierOrderId}.compliance-incident`, orderId: order.orderId, kind: 'compliance', detail: reason },
@@ -785,6 +953,11 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
     if (order === undefined) throw refused('not_found', `${this.name} has no order ${supplierOrderId}.`);
     return order;
   }
+}
+
+/** ` for the reissue <id>` on the timeline of a further certificate; nothing for the order's first. */
+function forRequest(order: OrderRow): string {
+  return order.kind === 'initial' ? '' : ` for the ${order.kind} ${order.requestId}`;
 }
 
 function issuedCertificate(row: CertificateRow): IssuedCertificate {

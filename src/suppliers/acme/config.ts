@@ -40,6 +40,8 @@ export interface AcmeConfig {
   readonly preferredChallenge?: ChallengeType;
   /** Time limit of one request to the CA; default 30 s. */
   readonly requestTimeoutMs?: number;
+  /** How long a poller may work on one order before another process takes it over (its process died); default 2 min. */
+  readonly leaseMs?: number;
   /**
    * Answer a challenge on the poller's schedule as soon as the adapter's own look-up sees the
    * published record or file (default true). When false, challenges are answered only by a re-check
@@ -75,6 +77,7 @@ export interface ResolvedConfig {
   readonly maxPollMs: number;
   readonly preferredChallenge: ChallengeType;
   readonly requestTimeoutMs: number;
+  readonly leaseMs: number;
   readonly selfCheck: boolean;
   readonly resolver: SelfCheckResolver;
   readonly fetch: SelfCheckFetch;
@@ -161,6 +164,8 @@ export function resolveConfig(config: AcmeConfig): ResolvedConfig {
   const maxPollMs = positiveMs(config.maxPollMs, 'maxPollMs', 300_000, 10);
   if (maxPollMs < pollIntervalMs) throw invalid(`maxPollMs (${maxPollMs}) must be at least pollIntervalMs (${pollIntervalMs}).`);
   const requestTimeoutMs = positiveMs(config.requestTimeoutMs, 'requestTimeoutMs', 30_000, 100);
+  const leaseMs = positiveMs(config.leaseMs, 'leaseMs', 120_000, 1000);
+  if (leaseMs <= requestTimeoutMs) throw invalid(`leaseMs (${leaseMs}) must be longer than requestTimeoutMs (${requestTimeoutMs}): a lease must outlive one request.`);
 
   const preferredChallenge = config.preferredChallenge ?? 'dns-01';
   if (!(CHALLENGE_TYPES as readonly string[]).includes(preferredChallenge)) {
@@ -188,6 +193,7 @@ export function resolveConfig(config: AcmeConfig): ResolvedConfig {
     maxPollMs,
     preferredChallenge,
     requestTimeoutMs,
+    leaseMs,
     selfCheck,
     resolver: config.resolver ?? { resolveTxt },
     fetch: config.fetch ?? ((url, init) => fetch(url, init)),

@@ -11,6 +11,10 @@
  * certificate once the compliance guard passed it. `poll()` runs the same round on demand; with
  * `autoPoll: false` it is the only way orders move (for wiring that schedules it as a job). Orders are
  * leased per process, so any number of processes may run the poller against one database.
+ *
+ * A reissue or renewal (`reissue`) is a new ACME order under the issued one, going the same way and
+ * reported with its request id; `revalidate` deactivates the account's valid authorizations first
+ * (RFC 8555 7.5.2). `revoke` asks the CA to revoke one of the order's certificates (RFC 8555 7.6).
  */
 import { SupplierError, type SupplierFactory, type SupplierPorts } from '../supplier.js';
 import { AcmeAccount } from './account.js';

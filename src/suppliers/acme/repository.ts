@@ -12,12 +12,14 @@ import type { Language } from '../../domain/order.js';
 import type { SqlPort } from '../supplier.js';
 import type { RequestedMethod } from './challenges.js';
 import type { ChallengeType } from './config.js';
-import { ACTIVE_STATES, type AuthorizationStatus, type OrderState, type OutboxKind, type OutboxOutcome } from './schema.js';
+import { ACTIVE_STATES, INITIAL_REQUEST_ID, type AuthorizationStatus, type OrderState, type OutboxKind, type OutboxOutcome, type RequestKind } from './schema.js';
 import { date, json, optionalDate, optionalText } from '../shared/rows.js';
 
 type Row = Record<string, unknown>;
 
 const iso = (value: Date | null | undefined): string | null => (value === null || value === undefined ? null : value.toISOString());
+/** A column list with each column qualified by a table alias, for joins. */
+const qualified = (columns: string, alias: string): string => columns.split(', ').map((column) => `${alias}.${column}`).join(', ');
 
 // Lists travel as one jsonb parameter (`in (select jsonb_array_elements_text($n::jsonb))`): both drivers
 // pass a JSON text the same way, while their handling of array parameters differs.
@@ -74,10 +76,15 @@ export interface OrderRow {
   readonly instructionsSequence: number;
   readonly checkAttempts: number;
   readonly createdAt: Date;
+  /** The platform's certificate request this row issues: `initial` for the order's first certificate. */
+  readonly requestId: string;
+  readonly kind: RequestKind;
+  /** A further certificate's row names the order's first row, whose id the platform knows; null on that first row. */
+  readonly parentId: string | null;
 }
 
 const ORDER_COLUMNS = `supplier_order_id, supplier, order_id, csr_pem, names, requested_methods, approver_email, language, state, state_reason,
-  round, acme_order_url, finalize_url, instructions_sequence, check_attempts, created_at`;
+  round, acme_order_url, finalize_url, instructions_sequence, check_attempts, created_at, request_id, kind, parent_id`;
 
 function toOrder(row: Row): OrderRow {
   return {
@@ -97,13 +104,28 @@ function toOrder(row: Row): OrderRow {
     instructionsSequence: Number(row.instructions_sequence),
     checkAttempts: Number(row.check_attempts),
     createdAt: date(row.created_at),
+    requestId: String(row.request_id),
+    kind: row.kind as RequestKind,
+    parentId: optionalText(row.parent_id),
   };
 }
 
-/** The adapter's order id for a platform order id at this supplier, if it accepted the order. */
-export async function findSupplierOrderId(sql: SqlPort, supplier: string, orderId: string): Promise<string | undefined> {
-  const [row] = await sql.query<Row>('select supplier_order_id from acme_orders where supplier = $1 and order_id = $2', [supplier, orderId]);
+/**
+ * The adapter's row for a platform order's certificate request at this supplier, if it accepted it: by
+ * default the order's first certificate, whose id is the supplier order id the platform knows.
+ */
+export async function findSupplierOrderId(sql: SqlPort, supplier: string, orderId: string, requestId = INITIAL_REQUEST_ID): Promise<string | undefined> {
+  const [row] = await sql.query<Row>('select supplier_order_id from acme_orders where supplier = $1 and order_id = $2 and request_id = $3', [supplier, orderId, requestId]);
   return row === undefined ? undefined : String(row.supplier_order_id);
+}
+
+/** The further certificates' rows of an order (reissues, renewals) in one of `states`, oldest first. */
+export async function listFurtherRequests(sql: SqlPort, parentId: string, states: readonly OrderState[]): Promise<OrderRow[]> {
+  const rows = await sql.query<Row>(
+    `select ${ORDER_COLUMNS} from acme_orders where parent_id = $1 and state in (select jsonb_array_elements_text($2::jsonb)) order by created_at, supplier_order_id`,
+    [parentId, JSON.stringify(states)],
+  );
+  return rows.map(toOrder);
 }
 
 /** The order of this supplier; with `lock`, its row stays locked until the transaction ends. */
@@ -115,13 +137,13 @@ export async function findOrder(sql: SqlPort, supplier: string, supplierOrderId:
   return row === undefined ? undefined : toOrder(row);
 }
 
-/** Inserts the order unless this supplier has one for the platform's order id; returns whether this call inserted it. */
+/** Inserts the order unless this supplier has one for the platform's order id and request id; returns whether this call inserted it. */
 export async function insertOrder(sql: SqlPort, order: OrderRow, nextCheckAt: Date): Promise<boolean> {
   const rows = await sql.query(
     `insert into acme_orders (supplier_order_id, supplier, order_id, csr_pem, names, requested_methods, approver_email, language, state, state_reason,
-       round, acme_order_url, finalize_url, instructions_sequence, next_check_at, created_at, updated_at)
-     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
-     on conflict (supplier, order_id) do nothing returning supplier_order_id`,
+       round, acme_order_url, finalize_url, instructions_sequence, next_check_at, created_at, updated_at, request_id, kind, parent_id)
+     values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19)
+     on conflict (supplier, order_id, request_id) do nothing returning supplier_order_id`,
     [
       order.supplierOrderId,
       order.supplier,
@@ -139,6 +161,9 @@ export async function insertOrder(sql: SqlPort, order: OrderRow, nextCheckAt: Da
       order.instructionsSequence,
       nextCheckAt.toISOString(),
       order.createdAt.toISOString(),
+      order.requestId,
+      order.kind,
+      order.parentId,
     ],
   );
   return rows.length === 1;
@@ -170,12 +195,17 @@ export async function setOrderState(sql: SqlPort, supplierOrderId: string, state
   return rows.length === 1;
 }
 
-/** Counts the next instructions email and records a new recipient, if any; returns the new sequence. */
+/**
+ * Counts the next instructions email and records a new recipient, if any; returns the new sequence.
+ * The count is the platform order's, kept on its first row: the platform knows one email per (order,
+ * recipient, sequence), so a reissue's emails go on counting after the order's own.
+ */
 export async function nextInstructionsSequence(sql: SqlPort, supplierOrderId: string, approverEmail: string | undefined, now: Date): Promise<number> {
+  await sql.query('update acme_orders set approver_email = coalesce($2, approver_email), updated_at = $3 where supplier_order_id = $1', [supplierOrderId, approverEmail ?? null, now.toISOString()]);
   const [row] = await sql.query<Row>(
-    `update acme_orders set instructions_sequence = instructions_sequence + 1, approver_email = coalesce($2, approver_email), updated_at = $3
-     where supplier_order_id = $1 returning instructions_sequence`,
-    [supplierOrderId, approverEmail ?? null, now.toISOString()],
+    `update acme_orders set instructions_sequence = instructions_sequence + 1, updated_at = $2
+     where supplier_order_id = (select coalesce(parent_id, supplier_order_id) from acme_orders where supplier_order_id = $1) returning instructions_sequence`,
+    [supplierOrderId, now.toISOString()],
   );
   return Number(row?.instructions_sequence);
 }
@@ -271,6 +301,20 @@ export async function listAuthorizations(sql: SqlPort, supplierOrderId: string):
   return rows.map(toAuthorization);
 }
 
+/**
+ * The authorizations the CA validated for any certificate of the order `parentId` (its own rows and its
+ * further certificates'), for `names`: what a revalidation must deactivate (RFC 8555 7.5.2).
+ */
+export async function listValidAuthorizations(sql: SqlPort, parentId: string, names: readonly string[]): Promise<(AuthorizationRow & { readonly supplierOrderId: string })[]> {
+  const rows = await sql.query<Row>(
+    `select a.supplier_order_id, ${qualified(AUTHORIZATION_COLUMNS, 'a')}
+     from acme_authorizations a join acme_orders o on o.supplier_order_id = a.supplier_order_id
+     where (o.supplier_order_id = $1 or o.parent_id = $1) and a.status = 'valid' and a.name in (select jsonb_array_elements_text($2::jsonb))`,
+    [parentId, JSON.stringify(names)],
+  );
+  return rows.map((row) => ({ ...toAuthorization(row), supplierOrderId: String(row.supplier_order_id) }));
+}
+
 /** Replaces the order's authorizations by those of a new round. */
 export async function replaceAuthorizations(sql: SqlPort, supplierOrderId: string, rows: readonly AuthorizationRow[], now: Date): Promise<void> {
   await sql.query('delete from acme_authorizations where supplier_order_id = $1', [supplierOrderId]);
@@ -353,13 +397,42 @@ export async function insertCertificate(sql: SqlPort, supplierOrderId: string, c
   );
 }
 
+const CERTIFICATE_COLUMNS = 'certificate_pem, chain_pem, root_pem, serial_number, not_before, not_after, findings';
+
 /** The certificate the CA returned for the order, if any. */
 export async function findCertificate(sql: SqlPort, supplierOrderId: string): Promise<CertificateRow | undefined> {
+  const [row] = await sql.query<Row>(`select ${CERTIFICATE_COLUMNS} from acme_certificates where supplier_order_id = $1`, [supplierOrderId]);
+  return row === undefined ? undefined : toCertificate(row);
+}
+
+/**
+ * The certificate with serial `serialNumber` (hex, in either case, leading zeros or not) among every certificate of the
+ * order `parentId`, its further certificates' included, with where it is kept and whether it is revoked.
+ */
+export async function findOrderCertificate(
+  sql: SqlPort,
+  parentId: string,
+  serialNumber: string,
+): Promise<(CertificateRow & { readonly supplierOrderId: string; readonly revokedAt: Date | null }) | undefined> {
   const [row] = await sql.query<Row>(
-    'select certificate_pem, chain_pem, root_pem, serial_number, not_before, not_after, findings from acme_certificates where supplier_order_id = $1',
-    [supplierOrderId],
+    `select c.supplier_order_id, c.revoked_at, ${qualified(CERTIFICATE_COLUMNS, 'c')}
+     from acme_certificates c join acme_orders o on o.supplier_order_id = c.supplier_order_id
+     where (o.supplier_order_id = $1 or o.parent_id = $1) and ltrim(lower(c.serial_number), '0') = ltrim(lower($2), '0')`,
+    [parentId, serialNumber],
   );
-  if (row === undefined) return undefined;
+  return row === undefined ? undefined : { ...toCertificate(row), supplierOrderId: String(row.supplier_order_id), revokedAt: optionalDate(row.revoked_at) };
+}
+
+/** Records that the CA revoked the certificate (RFC 8555 7.6) with an RFC 5280 reason code; the first record stays. */
+export async function markRevoked(sql: SqlPort, supplierOrderId: string, reasonCode: number, now: Date): Promise<void> {
+  await sql.query('update acme_certificates set revoked_at = coalesce(revoked_at, $2), revocation_reason = coalesce(revocation_reason, $3) where supplier_order_id = $1', [
+    supplierOrderId,
+    now.toISOString(),
+    reasonCode,
+  ]);
+}
+
+function toCertificate(row: Row): CertificateRow {
   return {
     certificatePem: String(row.certificate_pem),
     chainPem: json<string[]>(row.chain_pem),

@@ -24,6 +24,16 @@ export type OrderState = (typeof ORDER_STATES)[number];
 /** The states the poller works on. */
 export const ACTIVE_STATES: readonly OrderState[] = ['awaiting_validation', 'finalizing'];
 
+/**
+ * Why a row of `acme_orders` exists: the order's first certificate, or a further one within the order
+ * (a reissue or a renewal, `ReissueRequest.kind`). Each row is one certificate's way through the CA.
+ */
+export const REQUEST_KINDS = ['initial', 'reissue', 'renewal'] as const;
+/** One of {@link REQUEST_KINDS}. */
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+/** The request id of an order's first certificate, as its `issued` event carries it. */
+export const INITIAL_REQUEST_ID = 'initial';
+
 /** RFC 8555 7.1.6: the states of an authorization object. */
 export const AUTHORIZATION_STATUSES = ['pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked'] as const;
 /** One of {@link AUTHORIZATION_STATUSES}. */
@@ -126,6 +136,21 @@ const MIGRATIONS: readonly AdapterMigration[] = [
         holder text,
         expires_at timestamptz
       )`,
+    ],
+  },
+  {
+    // A further certificate within an order is a row of its own under the order's first row: one
+    // row per (order, request), so a repeated request — from any process — finds the first one's row.
+    name: '2026-12-01-0001-further-certificates-and-revocations',
+    statements: [
+      `alter table acme_orders add column if not exists request_id text not null default '${INITIAL_REQUEST_ID}'`,
+      `alter table acme_orders add column if not exists kind text not null default 'initial' check (kind in (${sqlList(REQUEST_KINDS)}))`,
+      'alter table acme_orders add column if not exists parent_id text references acme_orders (supplier_order_id)',
+      'alter table acme_orders drop constraint if exists acme_orders_supplier_order_id_key',
+      'create unique index if not exists acme_orders_request on acme_orders (supplier, order_id, request_id)',
+      'create index if not exists acme_orders_parent on acme_orders (parent_id) where parent_id is not null',
+      'alter table acme_certificates add column if not exists revoked_at timestamptz',
+      'alter table acme_certificates add column if not exists revocation_reason integer',
     ],
   },
 ];

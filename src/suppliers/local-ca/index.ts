@@ -6,6 +6,7 @@
 import { SupplierError, type SupplierFactory, type SupplierPorts } from '../supplier.js';
 import { loadAuthorities } from './authority.js';
 import { defaultPublicUrl, resolveConfig, type LocalCaConfig } from './config.js';
+import { CrlPublisher, crlPath } from './crl.js';
 import { CertificateIssuer } from './issuance.js';
 import { LocalCa } from './local-ca.js';
 import { Outbox } from './outbox.js';
@@ -34,18 +35,19 @@ export async function createLocalCa(config: LocalCaConfig, ports: SupplierPorts)
   await migrateLocalCa(sql, clock.now());
   const authorities = await loadAuthorities(sql, vault, resolved.organizationName, clock.now());
 
-  // The approval link needs the site's port, which is known only once it listens.
+  // The approval link and the CRL's address need the site's port, which is known only once it listens.
   let siteUrl = resolved.dcvPublicUrl ?? '';
   const outbox = new Outbox({ sql, events: ports.events, mail: ports.mail, clock, vault, approvalUrl: (id) => `${siteUrl}/approve/${id}` });
-  const issuer = new CertificateIssuer(authorities, clock);
+  const issuer = new CertificateIssuer(authorities, clock, (ca) => `${siteUrl}${crlPath(ca)}`);
+  const crls = new CrlPublisher({ sql, clock, issuers: [authorities.intermediate] });
   const desk = new ValidationDesk({ sql, clock, vault, outbox, issuer, resolver: resolved.resolver, fetch: resolved.fetch });
-  const site = await startValidationSite(desk, { host: resolved.dcvHost, port: resolved.dcvPort, organizationName: resolved.organizationName }).catch((error: unknown) => {
+  const site = await startValidationSite(desk, crls, { host: resolved.dcvHost, port: resolved.dcvPort, organizationName: resolved.organizationName }).catch((error: unknown) => {
     const code = (error as { code?: unknown } | null)?.code;
     throw new SupplierError('invalid_config', `local-ca: the validation site cannot listen on ${resolved.dcvHost}:${resolved.dcvPort}${typeof code === 'string' ? ` (${code})` : ''}; choose another dcvPort or dcvHost.`, { retryable: false });
   });
   siteUrl = resolved.dcvPublicUrl ?? defaultPublicUrl(resolved.dcvHost, site.port);
 
-  const ca = new LocalCa({ sql, clock, vault, outbox, issuer, site, desk: new OrganizationDesk({ sql, clock, outbox, issuer }), approvalCodeTtlMs: resolved.approvalCodeTtlMs, siteUrl });
+  const ca = new LocalCa({ sql, clock, vault, outbox, issuer, crls, site, desk: new OrganizationDesk({ sql, clock, outbox, issuer }), approvalCodeTtlMs: resolved.approvalCodeTtlMs, siteUrl });
   outbox.start(resolved.outboxRetryMs);
   return ca;
 }

@@ -2,8 +2,20 @@ import { maxCertificateValidityDays } from '../../domain/validity.js';
 import { SupplierError, type IssuedCertificate, type SqlPort } from '../supplier.js';
 import type { Authorities } from './authority.js';
 import { eventEntry } from '../shared/outbox.js';
-import { leafCertificate } from './profiles.js';
-import { enqueue, insertCertificate, setOrderState, type CertificateRow, type OrderRow } from './repository.js';
+import { leafCertificate, type IssuingCa } from './profiles.js';
+import {
+  endRequests,
+  enqueue,
+  insertCertificate,
+  listDomains,
+  listWaitingRequests,
+  setOrderNames,
+  setOrderState,
+  supersedePendingEmails,
+  type CertificateRow,
+  type OrderRow,
+  type RequestRow,
+} from './repository.js';
 import { csrPublicKeyInfo, fromPem, randomSerial, serialHex, toPem, wholeSeconds } from './x509.js';
 
 /** The request id of an order's first certificate; reissues bring their own. */
@@ -22,10 +34,13 @@ export interface IssueRequest {
 export class CertificateIssuer {
   readonly #authorities: Authorities;
   readonly #clock: { now(): Date };
+  readonly #crlUrl: (issuer: IssuingCa) => string;
 
-  constructor(authorities: Authorities, clock: { now(): Date }) {
+  /** `crlUrl` says where an issuing CA's CRL is published (the validation site's URL is known only once it listens). */
+  constructor(authorities: Authorities, clock: { now(): Date }, crlUrl: (issuer: IssuingCa) => string) {
     this.#authorities = authorities;
     this.#clock = clock;
+    this.#crlUrl = crlUrl;
   }
 
   /**
@@ -57,6 +72,7 @@ export class CertificateIssuer {
       validation: order.validation,
       notBefore,
       notAfter,
+      crlUrl: this.#crlUrl(intermediate),
     });
     const row: CertificateRow = { requestId: request.requestId, serialNumber: serialHex(serial), csrPem: request.csrPem, certificatePem: toPem(der, 'CERTIFICATE'), notBefore, notAfter };
     if (!(await insertCertificate(tx, order.supplierOrderId, row, now))) return false;
@@ -86,4 +102,44 @@ export class CertificateIssuer {
       notAfter: row.notAfter,
     };
   }
+}
+
+/**
+ * Signs the certificate of a further request of an issued order (a reissue or renewal) with the
+ * request's names, which become the order's names, and ends the request if it waited. In the caller's
+ * transaction, which holds the order's lock.
+ * @returns whether a certificate was signed now.
+ */
+export async function issueRequest(
+  tx: SqlPort,
+  issuer: CertificateIssuer,
+  order: OrderRow,
+  request: Pick<RequestRow, 'requestId' | 'csrPem' | 'keyType' | 'names' | 'validityDays'>,
+  now: Date,
+): Promise<boolean> {
+  const signed = await issuer.issue(tx, { ...order, names: request.names }, request);
+  if (signed && request.names.join('\n') !== order.names.join('\n')) await setOrderNames(tx, order.supplierOrderId, request.names, now);
+  await endRequests(tx, order.supplierOrderId, request.requestId, 'issued', now);
+  return signed;
+}
+
+/**
+ * Issues each waiting request of an issued order whose every name is now validated, oldest first;
+ * once none waits, approval emails still unsent are dropped. In the caller's transaction, which holds
+ * the order's lock.
+ * @returns whether a certificate was signed now.
+ */
+export async function issueValidatedRequests(tx: SqlPort, issuer: CertificateIssuer, order: OrderRow, now: Date): Promise<boolean> {
+  const waiting = await listWaitingRequests(tx, order.supplierOrderId);
+  if (waiting.length === 0) return false;
+  const validated = new Set((await listDomains(tx, order.supplierOrderId)).filter((domain) => domain.validatedAt !== null).map((domain) => domain.name));
+  let current = order;
+  let signed = false;
+  for (const request of waiting) {
+    if (!request.names.every((name) => validated.has(name))) continue;
+    signed = (await issueRequest(tx, issuer, current, request, now)) || signed;
+    current = { ...current, names: request.names };
+  }
+  if ((await listWaitingRequests(tx, order.supplierOrderId)).length === 0) await supersedePendingEmails(tx, order.supplierOrderId, now);
+  return signed;
 }

@@ -3,10 +3,11 @@
  * site and the platform's mail port, and issues certificates from its own intermediate. Everything it
  * knows lives in its own tables; everything it tells the platform goes through the outbox.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { PRODUCTS, isProductCode } from '../../domain/products.js';
-import { dcvReuseDays, maxCertificateValidityDays } from '../../domain/validity.js';
+import { isRevocationReason, revocationReasonCode } from '../../domain/revocation.js';
+import { dcvReusable, dcvReuseDays, maxCertificateValidityDays } from '../../domain/validity.js';
 import { approverEmailsFor } from '../../validation/approver.js';
 import { decodeCsr } from '../../validation/csr.js';
 import { compareWithCsr, validateNames } from '../../validation/domains.js';
@@ -21,7 +22,10 @@ import {
   type DeskOrder,
   type DocumentsCapability,
   type ReissueCapability,
+  type DcvMethod,
   type ReissueRequest,
+  type RevokeCapability,
+  type RevokeRequest,
   type SubmittedDocument,
   type ValidationDeskCapability,
   type SqlPort,
@@ -31,28 +35,37 @@ import {
   type SupplierOrderState,
 } from '../supplier.js';
 import { TOKEN_LIFETIME_MS, newApprovalCode, newToken, normalizeApprovalCode } from './dcv.js';
-import type { CertificateIssuer } from './issuance.js';
+import type { CrlPublisher } from './crl.js';
+import { issueRequest, type CertificateIssuer } from './issuance.js';
 import { approvalEmailEntry, type ApprovalEmail, type Outbox } from './outbox.js';
 import { eventEntry } from '../shared/outbox.js';
 import { subscriberAttributes } from './profiles.js';
 import {
   enqueue,
   findCertificate,
+  findCertificateBySerial,
   findOrder,
+  findRequest,
   findSupplierOrderId,
   insertDomains,
   insertOrder,
+  insertRequest,
+  insertRevocation,
+  keyCompromised,
   latestCertificate,
   listDomains,
+  listWaitingRequests,
   nextApprovalSequence,
   reassignApprover,
   replaceApprovals,
+  restartDomains,
   setOrderState,
   supersedePendingEmails,
   type ApprovalRow,
   type DomainRow,
   type OrderRow,
 } from './repository.js';
+import { fromPem, readCertificate, serialHex } from './x509.js';
 import type { KeyVault } from './vault.js';
 import type { OrganizationDesk } from './organization.js';
 import type { ValidationSite } from './site.js';
@@ -72,6 +85,41 @@ function csrOrRefusal(csrPem: string): DecodedCsr {
   return decoded.value;
 }
 
+/** BR 6.1.1.3: a key the CA knows to be compromised is refused in every request. */
+async function refuseCompromisedKey(sql: SqlPort, spkiSha256: string): Promise<void> {
+  if (await keyCompromised(sql, spkiSha256)) {
+    throw refused('key_compromised', 'The CSR\'s public key belongs to a certificate revoked for key compromise; it cannot be certified again (BR 6.1.1.3). Generate a new key pair and CSR.');
+  }
+}
+
+/**
+ * One name of a request with the way its control is to be proven, checked as a CA must (BR 3.2.2.4,
+ * 3.2.2.5), as a row that waits for validation.
+ * @throws SupplierError (`dcv_not_allowed`) when the method cannot validate the name.
+ */
+function pendingDomain(name: string, position: number, dcv: DcvMethod, now: Date): DomainRow {
+  if (isIP(name) !== 0 && dcv.method !== 'http') {
+    throw refused('dcv_not_allowed', `${name} is an IP address: its control is validated on the website (BR 3.2.2.5), not by ${dcv.method}.`);
+  }
+  if (name.startsWith('*.') && dcv.method === 'http') {
+    throw refused('dcv_not_allowed', `${name} is a wildcard name, which the website method cannot validate (BR 3.2.2.4.18); use dns or email.`);
+  }
+  if (dcv.method === 'email') {
+    const address = dcv.email.trim().toLowerCase();
+    if (!approverEmailsFor(name).includes(address)) {
+      throw refused('dcv_not_allowed', `${address} is not a constructed approver address of ${name} (admin@, administrator@, webmaster@, hostmaster@ or postmaster@ at the name or a parent domain, BR 3.2.2.4.4).`);
+    }
+    return { name, position, method: 'email', approverEmail: address, token: null, tokenExpiresAt: null, validatedAt: null };
+  }
+  return { name, position, method: dcv.method, approverEmail: null, token: newToken(), tokenExpiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS), validatedAt: null };
+}
+
+/** A serial number as the CA keeps it (`serialHex`), from hex with or without colons; undefined for anything else. */
+function normalizeSerial(text: string): string | undefined {
+  const hex = text.replaceAll(':', '').trim();
+  return /^[0-9a-fA-F]{1,40}$/.test(hex) ? serialHex(BigInt(`0x${hex}`)) : undefined;
+}
+
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   const set = new Set(a);
   return set.size === a.length && a.length === b.length && b.every((name) => set.has(name));
@@ -84,6 +132,8 @@ interface PreparedOrder {
   readonly approvals: readonly Omit<ApprovalRow, 'usedAt'>[];
   readonly emails: readonly ApprovalEmail[];
   readonly detail: string;
+  /** The CSR key's identity (SHA-256 of its SubjectPublicKeyInfo). */
+  readonly spkiSha256: string;
 }
 
 /** What the supplier needs, built by the factory. */
@@ -93,6 +143,8 @@ export interface LocalCaDependencies {
   readonly vault: KeyVault;
   readonly outbox: Outbox;
   readonly issuer: CertificateIssuer;
+  /** The CRLs of the issuing CAs, signed anew by each revocation. */
+  readonly crls: CrlPublisher;
   readonly site: ValidationSite;
   /** The organisation-validation desk of OV/EV orders. */
   readonly desk: OrganizationDesk;
@@ -101,8 +153,10 @@ export interface LocalCaDependencies {
   readonly siteUrl: string;
 }
 
-/** The embedded CA: a {@link Supplier} that can cancel, resend approval emails, reissue, take documents, and has its own desk. */
-export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, ReissueCapability, DocumentsCapability, DeskCapability, ValidationDeskCapability {
+/** The embedded CA: a {@link Supplier} that can cancel, resend approval emails, reissue, revoke, take documents, and has its own desk. */
+export class LocalCa
+  implements Supplier, CancelCapability, ApprovalCapability, ReissueCapability, RevokeCapability, DocumentsCapability, DeskCapability, ValidationDeskCapability
+{
   readonly name = 'local-ca';
   /** The validation site's base URL (approval links are `<siteUrl>/approve/<supplierOrderId>`). */
   readonly siteUrl: string;
@@ -127,6 +181,7 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
     if (existing !== undefined) return { supplierOrderId: existing };
 
     const prepared = this.#prepare(request);
+    await refuseCompromisedKey(sql, prepared.spkiSha256);
     const { supplierOrderId } = prepared.order;
     const inserted = await sql.transaction(async (tx) => {
       if (!(await insertOrder(tx, prepared.order))) return false;
@@ -216,14 +271,16 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
    * @throws SupplierError, not retryable, when the order does not await email approval or the address fits none of its names.
    */
   async resendApproval(request: { readonly supplierOrderId: string; readonly approverEmail?: string }): Promise<void> {
-    const { sql, clock, vault, outbox, approvalCodeTtlMs } = this.#deps;
+    const { sql, outbox } = this.#deps;
     const { supplierOrderId } = request;
     await sql.transaction(async (tx) => {
       const order = await findOrder(tx, supplierOrderId, { lock: true });
       if (order === undefined) throw notFound(supplierOrderId);
-      if (order.state !== 'awaiting_validation') throw refused('not_awaiting_validation', `Order ${supplierOrderId} is ${order.state.replace('_', ' ')}; there is nothing to approve.`);
-      const waitingNames = (domains: readonly DomainRow[]) => domains.filter((domain) => domain.method === 'email' && domain.validatedAt === null).map((domain) => domain.name);
-      const waiting = waitingNames(await listDomains(tx, supplierOrderId));
+      // An issued order awaits validation again while a reissue or renewal waits for its names.
+      if (order.state !== 'awaiting_validation' && !(order.state === 'issued' && (await listWaitingRequests(tx, supplierOrderId)).length > 0)) {
+        throw refused('not_awaiting_validation', `Order ${supplierOrderId} is ${order.state.replace('_', ' ')}; there is nothing to approve.`);
+      }
+      const waiting = (await listDomains(tx, supplierOrderId)).filter((domain) => domain.method === 'email' && domain.validatedAt === null).map((domain) => domain.name);
       if (waiting.length === 0) throw refused('nothing_to_approve', `No name of order ${supplierOrderId} awaits an approval email; names on the DNS or website method are checked on the validation page.`);
       if (request.approverEmail !== undefined) {
         const address = request.approverEmail.trim().toLowerCase();
@@ -233,48 +290,92 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
         }
         await reassignApprover(tx, supplierOrderId, fits, address);
       }
-      const now = clock.now();
-      const sequence = await nextApprovalSequence(tx, supplierOrderId, now);
-      await supersedePendingEmails(tx, supplierOrderId, now);
-      const domains = (await listDomains(tx, supplierOrderId)).filter((domain) => domain.method === 'email' && domain.validatedAt === null);
-      const round = this.#approvalRound(order, domains, sequence, now);
-      await replaceApprovals(tx, supplierOrderId, round.approvals);
-      for (const email of round.emails) await enqueue(tx, approvalEmailEntry(vault, supplierOrderId, email), now);
+      await this.#startApprovalRound(tx, order, this.#deps.clock.now());
     });
     await outbox.drain();
   }
 
   /**
-   * Issues a replacement certificate for a new CSR with the same names, reusing the order's domain
-   * validation while BR 4.2.1 allows it. Once per `requestId`: a repeat signs nothing new.
-   * @throws SupplierError, not retryable, when the order is not issued, the names differ, or the validation is too old.
+   * Issues a further certificate of an issued order — a reissue or a renewal, once per `requestId` —
+   * for the request's CSR (the order's key again too, unless it was revoked for key compromise) and
+   * names. Names validated for the order are reused while BR 4.2.1 allows it; names added, and with
+   * `revalidate` every name, are validated first by the method given (approval emails in a new round,
+   * DNS or website on the validation site), and the certificate follows once the last one is. The order
+   * stays issued meanwhile.
+   * @throws SupplierError, not retryable, when the order is not issued, the CSR or names are refused,
+   *   or a name's validation is too old to reuse and `revalidate` is not set (`validation_expired`).
    */
   async reissue(request: ReissueRequest): Promise<void> {
     const { sql, clock, issuer, outbox } = this.#deps;
     const { supplierOrderId, requestId } = request;
-    if (await findCertificate(sql, supplierOrderId, requestId)) return;
+    if (await this.#requestKnown(sql, supplierOrderId, requestId)) return;
     const csr = csrOrRefusal(request.csrPem);
     const now = clock.now();
     this.#checkValidityDays(request.validityDays, now);
+    await refuseCompromisedKey(sql, csr.spkiSha256);
     await sql.transaction(async (tx) => {
       const order = await findOrder(tx, supplierOrderId, { lock: true });
       if (order === undefined) throw notFound(supplierOrderId);
-      if (order.state !== 'issued' || order.validatedAt === null) {
-        throw refused('not_issued', `Order ${supplierOrderId} is ${order.state.replace('_', ' ')}; only an issued order can be reissued.`);
+      if (order.state !== 'issued') throw refused('not_issued', `Order ${supplierOrderId} is ${order.state.replace('_', ' ')}; only an issued order can be reissued or renewed.`);
+      // A concurrent call for the same request committed while this one waited for the lock.
+      if (await this.#requestKnown(tx, supplierOrderId, requestId)) return;
+      const known = new Map((await listDomains(tx, supplierOrderId)).map((domain) => [domain.name, domain]));
+      const wanted = this.#reissueNames(order, csr, request, known);
+      const restart: DomainRow[] = [];
+      for (const [position, { name, dcv }] of wanted.entries()) {
+        const validatedAt = known.get(name)?.validatedAt ?? null;
+        if (request.revalidate === true || validatedAt === null) restart.push(pendingDomain(name, position, dcv(), now));
+        else if (!dcvReusable(validatedAt, now)) {
+          throw refused(
+            'validation_expired',
+            `The domain validation of ${name} dates from ${validatedAt.toISOString()} and may be reused for ${dcvReuseDays(now)} days only (BR 4.2.1); the names must be validated again.`,
+          );
+        }
       }
-      if (!sameNames(order.names, csr.names)) {
-        throw refused(
-          'names_changed',
-          `The new CSR names ${csr.names.join(', ')}, but the order was validated for ${order.names.join(', ')}; a reissue keeps the names (a change of names needs a new order).`,
-        );
+      const certificate = { requestId, csrPem: csr.pem, keyType: csr.key.type, names: wanted.map((domain) => domain.name), validityDays: request.validityDays };
+      if (restart.length === 0) {
+        await issueRequest(tx, issuer, order, certificate, now);
+        return;
       }
-      const reuseUntil = order.validatedAt.getTime() + dcvReuseDays(now) * 86_400_000;
-      if (now.getTime() > reuseUntil) {
-        throw refused('validation_expired', `The domain validation of order ${supplierOrderId} dates from ${order.validatedAt.toISOString()} and may be reused for ${dcvReuseDays(now)} days only (BR 4.2.1); the names must be validated again.`);
-      }
-      await issuer.issue(tx, order, { requestId, csrPem: csr.pem, keyType: csr.key.type, validityDays: request.validityDays });
+      await insertRequest(tx, supplierOrderId, { ...certificate, kind: request.kind ?? 'reissue', state: 'awaiting_validation', createdAt: now });
+      await restartDomains(tx, supplierOrderId, restart);
+      const language = request.language ?? order.language;
+      if (restart.some((domain) => domain.method === 'email')) await this.#startApprovalRound(tx, { ...order, language }, now);
+      const detail = describeValidation(restart);
+      await enqueue(tx, eventEntry(supplierOrderId, { type: 'validation_started', eventId: `${supplierOrderId}.validation_started.${requestId}`, orderId: order.orderId, supplierOrderId, detail }), now);
     });
     await outbox.drain();
+  }
+
+  /**
+   * Revokes one certificate of the order (RFC 5280 5.3.1 reason, BR 4.9) and signs its issuing CA's
+   * CRL anew in the same transaction, so the published CRL lists it once this returns. Revoking again
+   * succeeds and keeps the first time and reason. A key revoked for key compromise is refused in every
+   * later request (BR 6.1.1.3).
+   * @throws SupplierError (`not_found`, not retryable) when the serial is not a certificate of this order.
+   */
+  async revoke(request: RevokeRequest): Promise<void> {
+    const { sql, clock, crls } = this.#deps;
+    const { supplierOrderId } = request;
+    if (!isRevocationReason(request.reason)) throw refused('reason_not_allowed', `${String(request.reason)} is not a revocation reason a subscriber may give (RFC 5280 5.3.1, BR 7.2.2).`);
+    const serialNumber = normalizeSerial(request.serialNumber);
+    await sql.transaction(async (tx) => {
+      const order = await findOrder(tx, supplierOrderId, { lock: true });
+      if (order === undefined) throw notFound(supplierOrderId);
+      const certificate = serialNumber === undefined ? undefined : await findCertificateBySerial(tx, supplierOrderId, serialNumber);
+      if (certificate === undefined) throw refused('not_found', `Order ${supplierOrderId} has no certificate with the serial number ${request.serialNumber}.`);
+      const issuerKeyId = crls.issuerOf(certificate.certificatePem);
+      if (issuerKeyId === undefined) throw new SupplierError('ca_damaged', `local-ca: no issuing CA of this CA signed certificate ${certificate.serialNumber}.`, { retryable: false });
+      const spki = readCertificate(fromPem(certificate.certificatePem, 'CERTIFICATE')).spki;
+      const recorded = await insertRevocation(tx, supplierOrderId, {
+        serialNumber: certificate.serialNumber,
+        reasonCode: revocationReasonCode(request.reason),
+        revokedAt: clock.now(),
+        issuerKeyId,
+        spkiSha256: createHash('sha256').update(spki).digest('hex'),
+      });
+      if (recorded) await crls.publish(tx, issuerKeyId);
+    });
   }
 
   /**
@@ -351,24 +452,7 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
     const subjectAttributes = subscriberAttributes(product.validation, request.organization);
     if (typeof subjectAttributes === 'string') throw refused('organization_refused', `The order cannot name its organisation: ${subjectAttributes}.`);
 
-    const domains = request.domains.map((domain, position): DomainRow => {
-      const name = names[position]!;
-      const { dcv } = domain;
-      if (isIP(name) !== 0 && dcv.method !== 'http') {
-        throw refused('dcv_not_allowed', `${name} is an IP address: its control is validated on the website (BR 3.2.2.5), not by ${dcv.method}.`);
-      }
-      if (name.startsWith('*.') && dcv.method === 'http') {
-        throw refused('dcv_not_allowed', `${name} is a wildcard name, which the website method cannot validate (BR 3.2.2.4.18); use dns or email.`);
-      }
-      if (dcv.method === 'email') {
-        const address = dcv.email.trim().toLowerCase();
-        if (!approverEmailsFor(name).includes(address)) {
-          throw refused('dcv_not_allowed', `${address} is not a constructed approver address of ${name} (admin@, administrator@, webmaster@, hostmaster@ or postmaster@ at the name or a parent domain, BR 3.2.2.4.4).`);
-        }
-        return { name, position, method: 'email', approverEmail: address, token: null, tokenExpiresAt: null, validatedAt: null };
-      }
-      return { name, position, method: dcv.method, approverEmail: null, token: newToken(), tokenExpiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS), validatedAt: null };
-    });
+    const domains = request.domains.map((domain, position) => pendingDomain(names[position]!, position, domain.dcv, now));
 
     const order: OrderRow = {
       supplierOrderId: randomBytes(16).toString('hex'),
@@ -392,7 +476,56 @@ export class LocalCa implements Supplier, CancelCapability, ApprovalCapability, 
       holdSequence: 0,
     };
     const round = this.#approvalRound(order, domains, 1, now);
-    return { order, domains, ...round, detail: describeValidation(domains) };
+    return { order, domains, ...round, detail: describeValidation(domains), spkiSha256: csr.spkiSha256 };
+  }
+
+  /** Whether the request has its certificate or waits for validation already. */
+  async #requestKnown(sql: SqlPort, supplierOrderId: string, requestId: string): Promise<boolean> {
+    return (await findCertificate(sql, supplierOrderId, requestId)) !== undefined || (await findRequest(sql, supplierOrderId, requestId)) !== undefined;
+  }
+
+  /**
+   * The names of a reissue, each with how its control would be proven: the request's `domains` (checked
+   * like a submission's, and against the CSR), or else the order's names, validated as before (by
+   * email to the request's approver if it names one), which the CSR must repeat.
+   */
+  #reissueNames(order: OrderRow, csr: DecodedCsr, request: ReissueRequest, known: ReadonlyMap<string, DomainRow>): { readonly name: string; readonly dcv: () => DcvMethod }[] {
+    if (request.domains === undefined) {
+      if (!sameNames(order.names, csr.names)) {
+        throw refused(
+          'names_changed',
+          `The new CSR names ${csr.names.join(', ')}, but the order's certificate names ${order.names.join(', ')}; to change the names, list the new ones in the request's domains.`,
+        );
+      }
+      return order.names.map((name) => ({
+        name,
+        dcv: (): DcvMethod => {
+          const domain = known.get(name)!;
+          return domain.method === 'email' ? { method: 'email', email: request.approverEmail ?? domain.approverEmail! } : { method: domain.method };
+        },
+      }));
+    }
+    const product = isProductCode(order.product) ? PRODUCTS[order.product] : null;
+    const checked = validateNames(product, request.domains.map((domain) => domain.name));
+    if (checked.errors.length > 0) throw refused('names_refused', `The names were refused: ${checked.errors.map((error) => error.message).join(' ')}`);
+    const names = checked.names.map((name) => name.ascii);
+    const mismatch = compareWithCsr(names, csr.names);
+    if (mismatch.length > 0) throw refused('names_mismatch', `The request's names and the CSR's names differ: ${mismatch.map((error) => error.message).join(' ')}`);
+    return request.domains.map((domain, position) => ({ name: names[position]!, dcv: () => domain.dcv }));
+  }
+
+  /**
+   * A new round of approval emails (sequence + 1) for every name still awaiting email approval: earlier
+   * codes stop working and unsent earlier emails are dropped.
+   */
+  async #startApprovalRound(tx: SqlPort, order: OrderRow, now: Date): Promise<void> {
+    const { supplierOrderId } = order;
+    const sequence = await nextApprovalSequence(tx, supplierOrderId, now);
+    await supersedePendingEmails(tx, supplierOrderId, now);
+    const domains = (await listDomains(tx, supplierOrderId)).filter((domain) => domain.method === 'email' && domain.validatedAt === null);
+    const round = this.#approvalRound(order, domains, sequence, now);
+    await replaceApprovals(tx, supplierOrderId, round.approvals);
+    for (const email of round.emails) await enqueue(tx, approvalEmailEntry(this.#deps.vault, supplierOrderId, email), now);
   }
 
   /** One code per distinct approver address, covering that approver's names, and the email that carries it. */

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DocumentKind } from '../../domain/documents.js';
 import { SupplierError, type DeskDocument, type DeskOrder, type SqlPort, type SubmittedDocument } from '../supplier.js';
 import { eventEntry } from '../shared/outbox.js';
-import { INITIAL_REQUEST_ID, type CertificateIssuer } from './issuance.js';
+import { INITIAL_REQUEST_ID, issueValidatedRequests, type CertificateIssuer } from './issuance.js';
 import type { Outbox } from './outbox.js';
 import {
   enqueue,
@@ -31,11 +31,13 @@ import {
 
 /**
  * Issues the order's first certificate when nothing is left to wait for: every name validated (that
- * moment is recorded once, and starts the reuse period of BR 4.2.1), the organisation approved for
- * OV/EV, and no hold of the desk. Call it in a transaction that holds the order's lock.
+ * moment is recorded once), the organisation approved for OV/EV, and no hold of the desk. Of an issued
+ * order, issues the reissues and renewals whose names are all validated now. Call it in a transaction
+ * that holds the order's lock.
  * @returns whether a certificate was signed now.
  */
 export async function issueWhenReady(tx: SqlPort, issuer: CertificateIssuer, order: OrderRow, now: Date): Promise<boolean> {
+  if (order.state === 'issued') return issueValidatedRequests(tx, issuer, order, now);
   if (order.state !== 'awaiting_validation') return false;
   let validatedAt = order.validatedAt;
   if (validatedAt === null) {

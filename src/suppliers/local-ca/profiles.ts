@@ -11,6 +11,7 @@ import {
   authorityKeyIdentifier,
   basicConstraints,
   certificatePolicies,
+  crlDistributionPoints,
   ecdsaSigner,
   encodeName,
   extendedKeyUsage,
@@ -119,6 +120,8 @@ export interface LeafRequest {
   readonly validation: ValidationLevel;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** Where the issuer publishes its CRL: the CA's own validation site. */
+  readonly crlUrl: string;
 }
 
 /** The extensions every subscriber certificate of a kind shares, encoded once. */
@@ -138,7 +141,7 @@ const LEAF_POLICIES: Readonly<Record<ValidationLevel, Buffer>> = {
  * A subscriber certificate (BR 7.1.2.7): subject CN = the first name (7.1.4.3: it repeats a SAN) after
  * any organisation attributes; every name in subjectAltName; keyUsage digitalSignature, plus
  * keyEncipherment for RSA keys (7.1.2.7.11); serverAuth only (7.1.2.7.10); cA FALSE; exactly one
- * reserved policy identifier (7.1.2.7.9).
+ * reserved policy identifier (7.1.2.7.9); the issuer's CRL as the one distribution point (7.1.2.11.2).
  */
 export function leafCertificate(request: LeafRequest): Buffer {
   const [commonName] = request.names;
@@ -160,6 +163,7 @@ export function leafCertificate(request: LeafRequest): Buffer {
         // The subject is never empty (it has the CN), so subjectAltName is not critical (RFC 5280 4.2.1.6).
         extension(OID.subjectAltName, false, subjectAltName(request.names)),
         LEAF_POLICIES[request.validation],
+        extension(OID.cRLDistributionPoints, false, crlDistributionPoints(request.crlUrl)),
       ],
     },
     request.issuer.signer,

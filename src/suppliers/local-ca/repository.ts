@@ -5,11 +5,12 @@
  */
 import type { OutboxRow as SharedOutboxRow } from '../shared/outbox.js';
 import type { ValidationLevel } from '../../domain/products.js';
+import { REVOCATION_REASONS } from '../../domain/revocation.js';
 import type { Language } from '../../domain/order.js';
 import type { DcvMethod } from '../../validation/approver.js';
 import type { DeskDocument, SqlPort } from '../supplier.js';
 import type { DocumentKind } from '../../domain/documents.js';
-import type { OrderState, OrganizationState, OutboxKind, OutboxOutcome } from './schema.js';
+import type { OrderState, OrganizationState, OutboxKind, OutboxOutcome, RequestKind, RequestState } from './schema.js';
 import type { NameAttribute } from './x509.js';
 import { date, json, optionalDate, optionalText } from '../shared/rows.js';
 
@@ -238,6 +239,11 @@ export async function setOrderValidated(sql: SqlPort, supplierOrderId: string, n
   await sql.query('update localca_orders set validated_at = $2, updated_at = $2 where supplier_order_id = $1', [supplierOrderId, now.toISOString()]);
 }
 
+/** The names the order's certificates carry from now on (a reissue changed them). */
+export async function setOrderNames(sql: SqlPort, supplierOrderId: string, names: readonly string[], now: Date): Promise<void> {
+  await sql.query('update localca_orders set names = $2::jsonb, updated_at = $3 where supplier_order_id = $1', [supplierOrderId, JSON.stringify(names), now.toISOString()]);
+}
+
 /** Moves the order to the next approval round and returns its number. */
 export async function nextApprovalSequence(sql: SqlPort, supplierOrderId: string, now: Date): Promise<number> {
   const [row] = await sql.query<Row>(
@@ -292,6 +298,22 @@ export async function listDomains(sql: SqlPort, supplierOrderId: string): Promis
     [supplierOrderId],
   );
   return rows.map(toDomain);
+}
+
+/**
+ * Starts validation of names again, or of names new to the order: each takes the method given and
+ * waits (`validatedAt` null) until its control is proven anew.
+ */
+export async function restartDomains(sql: SqlPort, supplierOrderId: string, domains: readonly DomainRow[]): Promise<void> {
+  for (const domain of domains) {
+    await sql.query(
+      `insert into localca_domains (supplier_order_id, name, position, method, approver_email, token, token_expires_at, validated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, null)
+       on conflict (supplier_order_id, name) do update set position = excluded.position, method = excluded.method, approver_email = excluded.approver_email,
+         token = excluded.token, token_expires_at = excluded.token_expires_at, validated_at = null`,
+      [supplierOrderId, domain.name, domain.position, domain.method, domain.approverEmail, domain.token, domain.tokenExpiresAt?.toISOString() ?? null],
+    );
+  }
 }
 
 /** Marks names validated (those still pending); returns how many changed. */
@@ -415,10 +437,140 @@ export async function findCertificate(sql: SqlPort, supplierOrderId: string, req
   return row === undefined ? undefined : toCertificate(row);
 }
 
+/** The order's certificate with this serial number, if it has one. */
+export async function findCertificateBySerial(sql: SqlPort, supplierOrderId: string, serialNumber: string): Promise<CertificateRow | undefined> {
+  const [row] = await sql.query<Row>(`select ${CERTIFICATE_COLUMNS} from localca_certificates where supplier_order_id = $1 and serial_number = $2`, [supplierOrderId, serialNumber]);
+  return row === undefined ? undefined : toCertificate(row);
+}
+
 /** The most recently issued certificate of the order. */
 export async function latestCertificate(sql: SqlPort, supplierOrderId: string): Promise<CertificateRow | undefined> {
   const [row] = await sql.query<Row>(`select ${CERTIFICATE_COLUMNS} from localca_certificates where supplier_order_id = $1 order by position desc limit 1`, [supplierOrderId]);
   return row === undefined ? undefined : toCertificate(row);
+}
+
+// ---- further certificate requests ----------------------------------------------------------------
+
+/** A reissue or renewal that waits for its names to be validated. */
+export interface RequestRow {
+  readonly requestId: string;
+  readonly kind: RequestKind;
+  /** A CSR already checked by `decodeCsr`. */
+  readonly csrPem: string;
+  readonly keyType: 'rsa' | 'ec';
+  /** The new certificate's names, the first one also its common name. */
+  readonly names: readonly string[];
+  readonly validityDays: number;
+  readonly state: RequestState;
+  readonly createdAt: Date;
+}
+
+const REQUEST_COLUMNS = 'request_id, kind, csr_pem, key_type, names, validity_days, state, created_at';
+
+function toRequest(row: Row): RequestRow {
+  return {
+    requestId: String(row.request_id),
+    kind: row.kind as RequestKind,
+    csrPem: String(row.csr_pem),
+    keyType: row.key_type as RequestRow['keyType'],
+    names: json<string[]>(row.names),
+    validityDays: Number(row.validity_days),
+    state: row.state as RequestState,
+    createdAt: date(row.created_at),
+  };
+}
+
+/** Records a request that waits for validation. */
+export async function insertRequest(sql: SqlPort, supplierOrderId: string, request: RequestRow): Promise<void> {
+  await sql.query(
+    `insert into localca_requests (supplier_order_id, ${REQUEST_COLUMNS}) values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)`,
+    [supplierOrderId, request.requestId, request.kind, request.csrPem, request.keyType, JSON.stringify(request.names), request.validityDays, request.state, request.createdAt.toISOString()],
+  );
+}
+
+/** One request of the order, whatever its state. */
+export async function findRequest(sql: SqlPort, supplierOrderId: string, requestId: string): Promise<RequestRow | undefined> {
+  const [row] = await sql.query<Row>(`select ${REQUEST_COLUMNS} from localca_requests where supplier_order_id = $1 and request_id = $2`, [supplierOrderId, requestId]);
+  return row === undefined ? undefined : toRequest(row);
+}
+
+/** The order's requests still waiting for validation, oldest first. */
+export async function listWaitingRequests(sql: SqlPort, supplierOrderId: string): Promise<RequestRow[]> {
+  const rows = await sql.query<Row>(`select ${REQUEST_COLUMNS} from localca_requests where supplier_order_id = $1 and state = 'awaiting_validation' order by position`, [supplierOrderId]);
+  return rows.map(toRequest);
+}
+
+/** Ends waiting requests: `issued` for one, `declined` for all of the order's (`requestId` null). */
+export async function endRequests(sql: SqlPort, supplierOrderId: string, requestId: string | null, state: Exclude<RequestState, 'awaiting_validation'>, now: Date): Promise<void> {
+  await sql.query(
+    `update localca_requests set state = $3, ended_at = $4 where supplier_order_id = $1 and ($2::text is null or request_id = $2) and state = 'awaiting_validation'`,
+    [supplierOrderId, requestId, state, now.toISOString()],
+  );
+}
+
+// ---- revocations and CRLs -----------------------------------------------------------------------
+
+/** A revoked certificate as its CRL lists it (RFC 5280 5.1.2.6). */
+export interface RevocationRow {
+  readonly serialNumber: string;
+  readonly reasonCode: number;
+  readonly revokedAt: Date;
+}
+
+/** Records a revocation unless the serial is revoked already (the first time and reason stay); returns whether this call recorded it. */
+export async function insertRevocation(
+  sql: SqlPort,
+  supplierOrderId: string,
+  revocation: RevocationRow & { readonly issuerKeyId: string; readonly spkiSha256: string },
+): Promise<boolean> {
+  const rows = await sql.query(
+    `insert into localca_revocations (serial_number, supplier_order_id, issuer_key_id, reason_code, revoked_at, spki_sha256)
+     values ($1, $2, $3, $4, $5, $6) on conflict (serial_number) do nothing returning serial_number`,
+    [revocation.serialNumber, supplierOrderId, revocation.issuerKeyId, revocation.reasonCode, revocation.revokedAt.toISOString(), revocation.spkiSha256],
+  );
+  return rows.length === 1;
+}
+
+/** Every certificate the issuing CA with this key identifier revoked, in the order they were revoked. */
+export async function listRevocations(sql: SqlPort, issuerKeyId: string): Promise<RevocationRow[]> {
+  const rows = await sql.query<Row>('select serial_number, reason_code, revoked_at from localca_revocations where issuer_key_id = $1 order by position', [issuerKeyId]);
+  return rows.map((row) => ({ serialNumber: String(row.serial_number), reasonCode: Number(row.reason_code), revokedAt: date(row.revoked_at) }));
+}
+
+/** Whether a certificate with this key (SHA-256 of its SubjectPublicKeyInfo) was revoked for key compromise. */
+export async function keyCompromised(sql: SqlPort, spkiSha256: string): Promise<boolean> {
+  const rows = await sql.query('select 1 from localca_revocations where spki_sha256 = $1 and reason_code = $2 limit 1', [spkiSha256, REVOCATION_REASONS.keyCompromise]);
+  return rows.length > 0;
+}
+
+/** The CRL an issuing CA published last. */
+export interface CrlRow {
+  readonly crlNumber: bigint;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+  readonly der: Buffer;
+}
+
+/**
+ * The issuing CA's current CRL, none before its first; with `lock`, the row (made if missing) stays
+ * locked until the transaction ends, so CRL numbers never repeat across processes.
+ */
+export async function findCrl(sql: SqlPort, issuerKeyId: string, options: { lock?: boolean } = {}): Promise<CrlRow | undefined> {
+  if (options.lock) await sql.query('insert into localca_crls (issuer_key_id, crl_number) values ($1, 0) on conflict (issuer_key_id) do nothing', [issuerKeyId]);
+  const [row] = await sql.query<Row>(`select crl_number, this_update, next_update, der from localca_crls where issuer_key_id = $1${options.lock ? ' for update' : ''}`, [issuerKeyId]);
+  if (row === undefined || row.der === null || row.der === undefined) return undefined;
+  return { crlNumber: BigInt(String(row.crl_number)), thisUpdate: date(row.this_update), nextUpdate: date(row.next_update), der: Buffer.from(row.der as Uint8Array) };
+}
+
+/** Keeps a newly signed CRL as the issuing CA's current one. */
+export async function storeCrl(sql: SqlPort, issuerKeyId: string, crl: CrlRow): Promise<void> {
+  await sql.query('update localca_crls set crl_number = $2, this_update = $3, next_update = $4, der = $5 where issuer_key_id = $1', [
+    issuerKeyId,
+    crl.crlNumber.toString(),
+    crl.thisUpdate.toISOString(),
+    crl.nextUpdate.toISOString(),
+    crl.der,
+  ]);
 }
 
 // ---- outbox -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * every statement is also idempotent, so a half-applied start simply completes.
  */
 import { DOCUMENT_KINDS } from '../../domain/documents.js';
+import { REVOCATION_REASONS } from '../../domain/revocation.js';
 import { DCV_METHODS } from '../../validation/approver.js';
 import type { SqlPort } from '../supplier.js';
 import { migrateAdapter, sqlList, type AdapterMigration } from '../shared/schema.js';
@@ -22,6 +23,19 @@ export type OrganizationState = (typeof ORGANIZATION_STATES)[number];
 export const OUTBOX_KINDS = ['event', 'approval_email'] as const;
 /** One of {@link OUTBOX_KINDS}. */
 export type OutboxKind = (typeof OUTBOX_KINDS)[number];
+
+/** Where a further certificate request of an issued order (a reissue or renewal) stands while its names are validated. */
+export const REQUEST_STATES = ['awaiting_validation', 'issued', 'declined'] as const;
+/** One of {@link REQUEST_STATES}. */
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** Kinds of further certificate request (supplier.ts `ReissueRequest.kind`). */
+export const REQUEST_KINDS = ['reissue', 'renewal'] as const;
+/** One of {@link REQUEST_KINDS}. */
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** RFC 5280 5.3.1 CRLReason codes the CA records: the reasons a subscriber may give (domain/revocation.ts). */
+const REASON_CODES = Object.values(REVOCATION_REASONS).join(', ');
 
 /** How an outbox row ended: shared by both adapters. */
 import { OUTBOX_OUTCOMES } from '../shared/outbox.js';
@@ -148,6 +162,47 @@ const MIGRATIONS: readonly AdapterMigration[] = [
         received_at timestamptz not null
       )`,
       'create index if not exists localca_documents_by_order on localca_documents (supplier_order_id, position)',
+    ],
+  },
+  {
+    // Revocation (RFC 5280 5, BR 4.9), the CRL each issuing CA publishes (BR 4.9.7), and further certificates of an issued order that wait for validation.
+    name: '2026-12-05-0003-revocation-and-requests',
+    statements: [
+      `create table if not exists localca_revocations (
+        serial_number text primary key references localca_certificates (serial_number),
+        position bigint generated always as identity,
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        issuer_key_id text not null,
+        reason_code integer not null check (reason_code in (${REASON_CODES})),
+        revoked_at timestamptz not null,
+        spki_sha256 text not null
+      )`,
+      'create index if not exists localca_revocations_by_issuer on localca_revocations (issuer_key_id, position)',
+      // BR 6.1.1.3: a key revoked for key compromise is refused in every later request.
+      `create index if not exists localca_revocations_compromised on localca_revocations (spki_sha256) where reason_code = ${REVOCATION_REASONS.keyCompromise}`,
+      `create table if not exists localca_crls (
+        issuer_key_id text primary key,
+        crl_number bigint not null check (crl_number >= 0),
+        this_update timestamptz,
+        next_update timestamptz,
+        der bytea,
+        check ((crl_number = 0) = (der is null))
+      )`,
+      `create table if not exists localca_requests (
+        supplier_order_id text not null references localca_orders (supplier_order_id),
+        request_id text not null,
+        position bigint generated always as identity,
+        kind text not null check (kind in (${sqlList(REQUEST_KINDS)})),
+        csr_pem text not null,
+        key_type text not null check (key_type in ('rsa', 'ec')),
+        names jsonb not null,
+        validity_days integer not null check (validity_days > 0),
+        state text not null check (state in (${sqlList(REQUEST_STATES)})),
+        created_at timestamptz not null,
+        ended_at timestamptz,
+        primary key (supplier_order_id, request_id)
+      )`,
+      `create index if not exists localca_requests_waiting on localca_requests (supplier_order_id, position) where state = 'awaiting_validation'`,
     ],
   },
 ];

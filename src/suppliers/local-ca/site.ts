@@ -4,12 +4,14 @@
  *   GET  /approve/:id           the request's page (`?code=` prefills the approval code)
  *   POST /approve/:id           `code=…&action=approve|decline` (form-urlencoded or JSON)
  *   POST /approve/:id/check     looks up the DNS and website Random Values
+ *   GET  /crl/:keyId.crl        an issuing CA's CRL (RFC 5280 5), DER, `application/pkix-crl` (RFC 2585 4.2)
  *
  * Every answer is HTML unless the client asks for `application/json`. Refusals use 400 (wrong code),
  * 404 (unknown request) and 410 (expired or used code, request ended).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CrlPublisher } from './crl.js';
 import { errorPage, orderPage } from './pages.js';
 import type { DeskFailure, DeskResult, ValidationDesk } from './validation.js';
 
@@ -23,6 +25,8 @@ export interface ValidationSite {
 /** Longest request body read: a code and an action need a few dozen bytes. */
 const MAX_BODY_BYTES = 4096;
 const ORDER_PATH = /^\/approve\/([0-9a-f]{32})(\/check)?$/;
+/** An issuing CA's key identifier: 20 octets (RFC 7093 method 1). */
+const CRL_PATH = /^\/crl\/([0-9a-f]{40})\.crl$/;
 
 /**
  * Fixed headers: nothing may be framed, fetched or scripted, and the approval code in a `?code=` link
@@ -83,8 +87,23 @@ async function readForm(request: IncomingMessage): Promise<Record<string, string
   throw new BadRequest(415, 'Send the form as application/x-www-form-urlencoded or application/json.');
 }
 
+/** A CRL: cacheable, but revalidated on every use, so that a revocation shows at once. */
+function sendCrl(response: ServerResponse, der: Buffer, head: boolean): void {
+  response.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'cache-control': 'no-cache',
+    'content-type': 'application/pkix-crl',
+    'content-length': String(der.length),
+  });
+  response.end(head ? undefined : der);
+}
+
 /** Starts the site; resolves once it listens. */
-export async function startValidationSite(desk: ValidationDesk, options: { readonly host: string; readonly port: number; readonly organizationName: string }): Promise<ValidationSite> {
+export async function startValidationSite(
+  desk: ValidationDesk,
+  crls: CrlPublisher,
+  options: { readonly host: string; readonly port: number; readonly organizationName: string },
+): Promise<ValidationSite> {
   const { organizationName } = options;
 
   function refuse(request: IncomingMessage, response: ServerResponse, refusal: Pick<DeskFailure, 'code' | 'message'> & { readonly status: number }): void {
@@ -104,10 +123,17 @@ export async function startValidationSite(desk: ValidationDesk, options: { reado
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://site.invalid');
+    const method = request.method ?? 'GET';
+    const crl = CRL_PATH.exec(url.pathname);
+    if (crl !== null) {
+      if (method !== 'GET' && method !== 'HEAD') return send(response, 405, 'html', errorPage(organizationName, 'This address accepts GET only.'), { allow: 'GET, HEAD' });
+      const der = await crls.current(crl[1]!);
+      if (der === undefined) return refuse(request, response, { status: 404, code: 'not_found', message: 'There is no revocation list at this address.' });
+      return sendCrl(response, der, method === 'HEAD');
+    }
     const match = ORDER_PATH.exec(url.pathname);
     if (match === null) return refuse(request, response, { status: 404, code: 'not_found', message: 'There is nothing at this address.' });
     const [, supplierOrderId = '', check] = match;
-    const method = request.method ?? 'GET';
     if (check !== undefined) {
       if (method !== 'POST') return send(response, 405, 'html', errorPage(organizationName, 'Use the “Check now” button.'), { allow: 'POST' });
       const result = await desk.check(supplierOrderId);

@@ -12,10 +12,12 @@ import { issueWhenReady } from './organization.js';
 import type { Outbox } from './outbox.js';
 import { eventEntry } from '../shared/outbox.js';
 import {
+  endRequests,
   enqueue,
   findOrder,
   listApprovals,
   listDomains,
+  listWaitingRequests,
   markDomainsValidated,
   replaceToken,
   setOrderState,
@@ -65,12 +67,17 @@ const WRONG_CODE = failure(400, 'wrong_code', 'This approval code is not correct
 const CODE_USED = failure(410, 'code_used', 'This approval code has already been used; each code works once.');
 const CODE_EXPIRED = failure(410, 'code_expired', 'This approval code has expired. Ask for a new approval email.');
 
-/** Refusals for an order that no longer awaits validation. */
-function ended(order: OrderRow): DeskFailure | undefined {
+/** Refusals for an order that no longer awaits validation; an issued order awaits it again while a reissue or renewal waits (`reissuing`). */
+function ended(order: OrderRow, reissuing: boolean): DeskFailure | undefined {
   if (order.state === 'cancelled') return failure(410, 'cancelled', 'This certificate request was cancelled; there is nothing to approve any more.');
   if (order.state === 'rejected') return failure(410, 'rejected', 'This certificate request was declined; there is nothing to approve any more.');
-  if (order.state === 'issued') return failure(410, 'already_issued', 'Domain control for this request is already confirmed and the certificate has been issued.');
+  if (order.state === 'issued' && !reissuing) return failure(410, 'already_issued', 'Domain control for this request is already confirmed and the certificate has been issued.');
   return undefined;
+}
+
+/** Whether a reissue or renewal of the order waits for validation. */
+async function reissuing(sql: SqlPort, supplierOrderId: string): Promise<boolean> {
+  return (await listWaitingRequests(sql, supplierOrderId)).length > 0;
 }
 
 function domainView(domain: DomainRow): DomainView {
@@ -132,10 +139,19 @@ export class ValidationDesk {
       const spent = await this.#spendCode(tx, supplierOrderId, typedCode);
       if (!spent.ok) return spent;
       const { order, now } = spent;
-      const reason = 'The domain contact declined the certificate request on the validation site.';
-      await setOrderState(tx, supplierOrderId, 'rejected', reason, now);
       await supersedePendingEmails(tx, supplierOrderId, now);
-      await enqueue(tx, eventEntry(supplierOrderId, { type: 'rejected', eventId: `${supplierOrderId}.rejected`, orderId: order.orderId, reason }), now);
+      if (order.state === 'issued') {
+        // A reissue or renewal was declined: it ends, and the certificates issued so far stay as they are.
+        const reason = 'The domain contact declined the certificate request on the validation site.';
+        for (const request of await listWaitingRequests(tx, supplierOrderId)) {
+          await enqueue(tx, eventEntry(supplierOrderId, { type: 'request_declined', eventId: `${supplierOrderId}.${request.requestId}.declined`, orderId: order.orderId, requestId: request.requestId, reason }), now);
+        }
+        await endRequests(tx, supplierOrderId, null, 'declined', now);
+      } else {
+        const reason = 'The domain contact declined the certificate request on the validation site.';
+        await setOrderState(tx, supplierOrderId, 'rejected', reason, now);
+        await enqueue(tx, eventEntry(supplierOrderId, { type: 'rejected', eventId: `${supplierOrderId}.rejected`, orderId: order.orderId, reason }), now);
+      }
       return { ok: true as const, view: await this.#view(tx, (await findOrder(tx, supplierOrderId))!) };
     });
     if (result.ok) await this.#deps.outbox.drain();
@@ -150,7 +166,7 @@ export class ValidationDesk {
     const { sql, clock } = this.#deps;
     const order = await findOrder(sql, supplierOrderId);
     if (order === undefined) return NOT_FOUND;
-    const refusal = ended(order);
+    const refusal = ended(order, await reissuing(sql, supplierOrderId));
     if (refusal !== undefined) return refusal;
     const waiting = (await listDomains(sql, supplierOrderId)).filter((domain) => domain.token !== null && domain.validatedAt === null);
     const started = clock.now();
@@ -166,7 +182,7 @@ export class ValidationDesk {
     const outcome = await sql.transaction(async (tx) => {
       const locked = await findOrder(tx, supplierOrderId, { lock: true });
       if (locked === undefined) return NOT_FOUND;
-      const late = ended(locked);
+      const late = ended(locked, await reissuing(tx, supplierOrderId));
       if (late !== undefined) return late;
       const now = clock.now();
       for (const result of results) {
@@ -184,7 +200,7 @@ export class ValidationDesk {
   async #spendCode(tx: SqlPort, supplierOrderId: string, typedCode: string): Promise<DeskFailure | { ok: true; order: OrderRow; approverEmail: string; now: Date }> {
     const order = await findOrder(tx, supplierOrderId, { lock: true });
     if (order === undefined) return NOT_FOUND;
-    if (order.state === 'cancelled' || order.state === 'rejected') return ended(order)!;
+    if (order.state === 'cancelled' || order.state === 'rejected') return ended(order, false)!;
     const code = normalizeApprovalCode(typedCode);
     if (code === undefined) return WRONG_CODE;
     const now = this.#deps.clock.now();
@@ -196,19 +212,21 @@ export class ValidationDesk {
     if (match === undefined) return WRONG_CODE;
     if (match.usedAt !== null) return CODE_USED;
     if (now >= match.expiresAt) return CODE_EXPIRED;
-    const refusal = ended(order);
+    const refusal = ended(order, await reissuing(tx, supplierOrderId));
     if (refusal !== undefined) return refusal;
     if (!(await useApproval(tx, supplierOrderId, match.approverEmail, now))) return CODE_USED;
     return { ok: true, order, approverEmail: match.approverEmail, now };
   }
 
-  /** Issues the first certificate once every name is validated (and, for OV/EV, the organisation; see {@link issueWhenReady}). */
+  /** Issues the first certificate once every name is validated (and, for OV/EV, the organisation), or the reissues whose names are; see {@link issueWhenReady}. */
   async #issueWhenValidated(tx: SqlPort, order: OrderRow, now: Date): Promise<boolean> {
     return issueWhenReady(tx, this.#deps.issuer, order, now);
   }
 
+  /** The page shows an issued order with a waiting reissue or renewal as awaiting validation: its names need the visitor again. */
   async #view(sql: SqlPort, order: OrderRow): Promise<OrderView> {
     const domains = await listDomains(sql, order.supplierOrderId);
-    return { supplierOrderId: order.supplierOrderId, state: order.state, domains: domains.map(domainView) };
+    const state = order.state === 'issued' && (await reissuing(sql, order.supplierOrderId)) ? 'awaiting_validation' : order.state;
+    return { supplierOrderId: order.supplierOrderId, state, domains: domains.map(domainView) };
   }
 }

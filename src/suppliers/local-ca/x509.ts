@@ -49,10 +49,14 @@ export const OID = {
   certificatePolicies: '2.5.29.32',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
+  cRLDistributionPoints: '2.5.29.31',
   serverAuth: '1.3.6.1.5.5.7.3.1',
 } as const;
 
 const UTC_TIME = 0x17;
+const ENUMERATED = 0x0a;
 const GENERALIZED_TIME = 0x18;
 
 /** One attribute of a distinguished name. */
@@ -156,6 +160,20 @@ function ipv4Bytes(text: string): number[] {
   return text.split('.').map(Number);
 }
 
+/**
+ * CRLDistributionPoints (RFC 5280 4.2.1.13) with one DistributionPoint whose fullName is the one
+ * HTTP URL of the CRL (BR 7.1.2.11.2): distributionPoint [0] { fullName [0] { uniformResourceIdentifier [6] } }.
+ */
+export function crlDistributionPoints(url: string): Buffer {
+  const uri = encodeContext(6, false, Buffer.from(url, 'ascii'));
+  return encodeSequence(encodeSequence(encodeContext(0, true, encodeContext(0, true, uri))));
+}
+
+/** CRLReason (RFC 5280 5.3.1), an ENUMERATED. */
+export function crlReason(code: number): Buffer {
+  return encode(ENUMERATED, Uint8Array.of(code));
+}
+
 /** Textual IPv6, including `::` and an embedded dotted quad, to its 16 octets. */
 function ipv6Bytes(text: string): number[] {
   let body = text;
@@ -220,6 +238,14 @@ export interface CertificateFields {
   readonly extensions: readonly Uint8Array[];
 }
 
+/**
+ * A signed structure (RFC 5280 4.1 and 5.1): the to-be-signed part, the algorithm, and the signature
+ * over the to-be-signed DER.
+ */
+export function signed(tbs: Buffer, signer: Signer): Buffer {
+  return encodeSequence(tbs, signer.algorithm, encodeBitString(sign(signer.hash, tbs, signer.key)));
+}
+
 /** Builds the TBSCertificate and signs it: the certificate's DER. */
 export function signCertificate(fields: CertificateFields, signer: Signer): Buffer {
   const tbs = encodeSequence(
@@ -232,7 +258,7 @@ export function signCertificate(fields: CertificateFields, signer: Signer): Buff
     fields.spki,
     encodeContext(3, true, encodeSequence(...fields.extensions)),
   );
-  return encodeSequence(tbs, signer.algorithm, encodeBitString(sign(signer.hash, tbs, signer.key)));
+  return signed(tbs, signer);
 }
 
 
