@@ -1,7 +1,9 @@
 /**
  * The portal and the console in a real browser (Debian's Chromium driven by playwright-core) against the
  * real server on a real port: sign-in, the order form validating as it is typed, approval on the
- * embedded CA's own site, issuance and download, a staff rejection of a fraud hold and its refund.
+ * embedded CA's own site, issuance and download, a staff rejection of a fraud hold and its refund; the
+ * account (API keys, branding with its preview), a document upload for an OV order; the console's mail
+ * log, order search across resellers and dashboard charts. One server and one browser for all of them.
  * Screenshots go to test-artifacts/screenshots/ (kept by CI).
  */
 import { spawnSync } from 'node:child_process';
@@ -42,6 +44,7 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
   let reseller: { id: string; key: string; email: string };
   let other: { id: string; key: string };
   const staffEmail = 'reviewer@example.org';
+  let staffKey: string;
 
   beforeAll(async () => {
     // The same build `npm install` and `npm start` make, when it is missing or older than web/src.
@@ -65,6 +68,7 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
     await platform.portal.createOwner(reseller.id, { email: reseller.email, password: PASSWORD });
     other = await seed('Another Host');
     const staff = await platform.accounts.createStaff({ email: staffEmail });
+    staffKey = staff.apiKey.secret;
     await platform.portal.createStaffUser(staff.id, { email: staffEmail, password: PASSWORD });
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
@@ -100,6 +104,13 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
     const res = await app.inject({ method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, payload: JSON.stringify(body) });
     expect(res.statusCode, res.body).toBe(201);
     return (res.json() as { id: string }).id;
+  };
+
+  /** Calls the API with a key, as a reseller's software or a staff tool would. */
+  const call = async (key: string, method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, ...(body !== undefined && { payload: JSON.stringify(body) }) });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    return res.json() as Record<string, unknown>;
   };
 
   it('orders with live validation, approves on the CA’s site, and downloads the issued certificate', async () => {
@@ -220,6 +231,123 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
     await signIn(page, `/orders/${foreign}`, reseller.email);
     await page.getByRole('heading', { name: 'Order not found' }).waitFor();
     expect(await page.getByText(foreign).count()).toBe(0);
+    await context.close();
+  });
+
+  it('creates an API key that is shown once, and saves branding while the preview follows', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, '/account/api', reseller.email);
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Billing system');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const secret = (await page.getByTestId('new-key').locator('code').textContent()) ?? '';
+    expect(secret.length).toBeGreaterThan(20);
+    // The key works, and it is listed by its name and prefix only.
+    const me = await app.inject({ method: 'GET', url: '/v1/account', headers: { authorization: `Bearer ${secret}` } });
+    expect(me.statusCode).toBe(200);
+    await page.getByRole('row').filter({ hasText: 'Billing system' }).waitFor();
+    await shoot(page, 'account-api-keys.png');
+    await page.reload();
+    await page.getByRole('row').filter({ hasText: 'Billing system' }).waitFor();
+    expect(await page.getByTestId('new-key').count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+
+    await page.getByRole('link', { name: 'Branding' }).click();
+    const preview = page.getByTestId('branding-preview');
+    await preview.locator('.preview__name').getByText('Hosting Nord').waitFor();
+    await page.getByLabel('Sender name').fill('Nordlicht Hosting');
+    await page.getByLabel('Primary colour', { exact: true }).fill('#0a7d4f');
+    await page.getByLabel('Support email').fill('help@nordlicht.example.com');
+    await page.getByLabel('Signature').fill('Your team at Nordlicht Hosting');
+    // The preview follows every keystroke, before anything is saved.
+    await preview.locator('.preview__name').getByText('Nordlicht Hosting', { exact: true }).waitFor();
+    expect(await page.evaluate('getComputedStyle(document.querySelector(".preview__band")).borderTopColor')).toBe('rgb(10, 125, 79)');
+    await preview.getByText('help@nordlicht.example.com').waitFor();
+    await page.getByRole('button', { name: 'Save branding' }).click();
+    await page.getByText('Branding saved').waitFor();
+    const account = await call(reseller.key, 'GET', '/v1/account');
+    expect(account.branding).toMatchObject({ displayName: 'Nordlicht Hosting', primaryColor: '#0a7d4f', supportEmail: 'help@nordlicht.example.com' });
+    await shoot(page, 'account-branding.png');
+
+    // A bad value shows the API's own message beside its field.
+    await page.getByLabel('Support email').fill('not an address');
+    await page.getByRole('button', { name: 'Save branding' }).click();
+    await page.locator('.field--invalid').filter({ has: page.getByLabel('Support email') }).getByRole('alert').waitFor();
+    await context.close();
+  });
+
+  it('uploads a document answering the CA’s request on an OV order', async () => {
+    const domain = uniqueDomain();
+    const organization = { legalName: 'Beispiel Handels GmbH', registrationNumber: 'HRB 98765', address: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'DE', state: 'Berlin' };
+    const id = await placeByApi(reseller.key, orderBody({ product: 'ov-single', organization }, domain), `ov-${domain}`);
+    await expect.poll(async () => (await call(reseller.key, 'GET', `/v1/orders/${id}`)).status, { timeout: 20_000 }).toBe('awaiting_validation');
+    await call(staffKey, 'POST', `/v1/staff/ca-desk/orders/${id}/document-requests`, { kind: 'registration_extract', note: 'A commercial register extract not older than three months.' });
+    await expect.poll(async () => ((await call(reseller.key, 'GET', `/v1/orders/${id}/documents`)).requests as unknown[]).length, { timeout: 20_000 }).toBe(1);
+
+    const { context, page } = await newPage();
+    await signIn(page, `/orders/${id}`, reseller.email);
+    const card = page.getByRole('region', { name: 'Documents for the CA' });
+    await card.getByText('not older than three months').waitFor();
+    await card.getByRole('button', { name: 'Upload' }).click();
+    await card.getByText('Choose at least one file.').waitFor();
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n', 'latin1'), Buffer.alloc(512, 0x20), Buffer.from('\n%%EOF\n')]);
+    await card.getByLabel('Files').setInputFiles({ name: 'register-extract.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await card.getByRole('button', { name: 'Upload' }).click();
+    await card.getByText('1 file(s) uploaded').waitFor();
+    await card.getByRole('link', { name: 'register-extract.pdf' }).waitFor();
+    const listed = await call(reseller.key, 'GET', `/v1/orders/${id}/documents`);
+    expect((listed.documents as { filename: string }[]).map((d) => d.filename)).toEqual(['register-extract.pdf']);
+    await shoot(page, 'order-page-documents.png');
+    await context.close();
+  });
+
+  it('gives staff the mail log with rendered messages, order search across resellers, and dashboard charts', async () => {
+    const foreignDomain = uniqueDomain();
+    const foreign = await placeByApi(other.key, orderBody({}, foreignDomain), `search-${foreignDomain}`);
+    const { context, page } = await newPage();
+    await signIn(page, '/console', staffEmail);
+    await page.getByRole('heading', { name: 'Orders per day by status' }).waitFor();
+    await page.getByRole('heading', { name: 'Time from placement to issuance' }).waitFor();
+    await page.getByRole('heading', { name: 'Waiting for staff, by age' }).waitFor();
+    // Orders per day, and the issuance times of the certificate issued above.
+    expect(await page.locator('.chart svg[role="img"]').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('.chart svg rect').count()).toBeGreaterThan(0);
+    await shoot(page, 'console-dashboard-charts.png');
+
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.getByLabel('Order number, domain or reseller').fill(foreignDomain);
+    const row = page.getByRole('row').filter({ hasText: foreign });
+    await row.getByText('Another Host').waitFor();
+    // Only that order (a header row and one row), once the search has gone out.
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    await page.getByLabel('Order number, domain or reseller').fill('Another Host');
+    await page.getByRole('row').filter({ hasText: foreign }).waitFor();
+    await row.getByRole('link', { name: foreignDomain }).click();
+    await page.getByRole('heading', { level: 1, name: foreignDomain }).waitFor();
+
+    await page.getByRole('link', { name: 'Mail log' }).click();
+    await page.getByRole('heading', { name: 'Mail log' }).waitFor();
+    const confirmation = page.locator('.mail__item').filter({ hasText: 'ada@customer.example.com' }).filter({ hasText: 'Order confirmation' }).first();
+    await confirmation.click();
+    const frame = page.frameLocator('iframe.mail__frame');
+    await frame.getByText('Hello Ada Lovelace,').waitFor();
+    // Sandboxed without allow-scripts: nothing in a message can run.
+    expect(await page.locator('iframe.mail__frame').getAttribute('sandbox')).toBe('allow-same-origin');
+    await page.getByRole('button', { name: 'Source' }).click();
+    await page.locator('.mail__source').getByText(/^Message-ID:/m).first().waitFor();
+    await page.getByRole('button', { name: 'Rendered' }).click();
+    await shoot(page, 'console-mail-log.png');
+
+    // The other desks open and show their data (screenshots for review).
+    await page.getByRole('link', { name: 'Resellers' }).click();
+    await page.getByRole('row').filter({ hasText: 'Another Host' }).waitFor();
+    await shoot(page, 'console-resellers.png');
+    await page.getByRole('link', { name: 'CA desk' }).click();
+    await page.getByRole('heading', { name: 'Beispiel Handels GmbH' }).first().waitFor();
+    await shoot(page, 'console-ca-desk.png');
+    await page.getByRole('link', { name: 'Suppliers' }).click();
+    await page.getByRole('heading', { name: 'Job queue' }).waitFor();
+    await shoot(page, 'console-suppliers.png');
     await context.close();
   });
 });

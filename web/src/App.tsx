@@ -1,11 +1,17 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError, setCsrfToken, whenSignedOut, type Session } from './api.js';
 import { LanguageSwitch, Mark, Spinner } from './components.js';
+import { CaDesk } from './console/CaDesk.js';
 import { Dashboard } from './console/Dashboard.js';
+import { DeadLetters } from './console/DeadLetters.js';
 import { Holds } from './console/Holds.js';
+import { MailLog } from './console/MailLog.js';
 import { Refunds } from './console/Refunds.js';
+import { Resellers } from './console/Resellers.js';
+import { StaffOrder, StaffOrders } from './console/StaffOrders.js';
+import { Suppliers } from './console/Suppliers.js';
 import { useI18n } from './i18n/index.js';
-import { AccountPage } from './portal/AccountPage.js';
+import { ACCOUNT_SECTIONS, AccountPage, type AccountSection } from './portal/AccountPage.js';
 import { OrderForm } from './portal/OrderForm.js';
 import { OrderPage } from './portal/OrderPage.js';
 import { OrdersList } from './portal/OrdersList.js';
@@ -64,7 +70,9 @@ function PortalRoutes({ path, session }: { path: string; session: Session }) {
   const order = /^\/orders\/([A-Za-z0-9_-]+)$/.exec(path);
   if (order) return <OrderPage id={order[1] as string} />;
   if (path === '/orders') return <OrdersList />;
-  if (path === '/account') return <AccountPage session={session} />;
+  if (path === '/account') return <AccountPage session={session} section="overview" />;
+  const section = /^\/account\/([a-z]+)$/.exec(path)?.[1];
+  if (section !== undefined && (ACCOUNT_SECTIONS as readonly string[]).includes(section)) return <AccountPage session={session} section={section as AccountSection} />;
   if (path === '/' || path === '/orders/new') return <OrderForm />;
   return <NotFound />;
 }
@@ -73,6 +81,14 @@ function ConsoleRoutes({ path }: { path: string }) {
   if (path === '/console' || path === '/console/') return <Dashboard />;
   if (path === '/console/holds') return <Holds />;
   if (path === '/console/refunds') return <Refunds />;
+  if (path === '/console/resellers') return <Resellers />;
+  if (path === '/console/orders') return <StaffOrders />;
+  const order = /^\/console\/orders\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (order) return <StaffOrder id={order[1] as string} />;
+  if (path === '/console/mail') return <MailLog />;
+  if (path === '/console/jobs') return <DeadLetters />;
+  if (path === '/console/suppliers') return <Suppliers />;
+  if (path === '/console/ca-desk') return <CaDesk />;
   return <NotFound />;
 }
 
@@ -93,14 +109,30 @@ function Shell({ area, session, onSignOut, children }: { area: 'portal' | 'conso
     area === 'console'
       ? [
           { href: '/console', label: t('nav.dashboard'), active: path === '/console' || path === '/console/' },
-          { href: '/console/holds', label: t('nav.holds'), active: path.startsWith('/console/holds') },
-          { href: '/console/refunds', label: t('nav.refunds'), active: path.startsWith('/console/refunds') },
+          ...(['holds', 'refunds', 'resellers', 'orders', 'mail', 'jobs', 'suppliers', 'ca-desk'] as const).map((p) => ({
+            href: `/console/${p}`,
+            label: t(`nav.${p}`),
+            active: path.startsWith(`/console/${p}`),
+          })),
         ]
       : [
           { href: '/', label: t('nav.newOrder'), active: path === '/' || path === '/orders/new' },
           { href: '/orders', label: t('nav.orders'), active: path === '/orders' || (path.startsWith('/orders/') && path !== '/orders/new') },
-          { href: '/account', label: t('nav.account'), active: path === '/account' },
+          { href: '/account', label: t('nav.account'), active: path === '/account' || path.startsWith('/account/') },
         ];
+  const navigation = (
+    <nav aria-label={t(area === 'console' ? 'app.console' : 'app.portal')}>
+      <ul>
+        {links.map((l) => (
+          <li key={l.href}>
+            <Link href={l.href} aria-current={l.active ? 'page' : undefined}>
+              {l.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
   return (
     <div className={`shell shell--${area}`}>
       <a className="skip" href="#main">
@@ -115,17 +147,7 @@ function Shell({ area, session, onSignOut, children }: { area: 'portal' | 'conso
               {area === 'portal' && <small>{t('app.portal')}</small>}
             </span>
           </Link>
-          <nav aria-label={t(area === 'console' ? 'app.console' : 'app.portal')}>
-            <ul>
-              {links.map((l) => (
-                <li key={l.href}>
-                  <Link href={l.href} aria-current={l.active ? 'page' : undefined}>
-                    {l.label}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </nav>
+          {area === 'portal' && navigation}
           <div className="topbar__end">
             <LanguageSwitch />
             <span className="who" title={session.user.email}>
@@ -137,9 +159,18 @@ function Shell({ area, session, onSignOut, children }: { area: 'portal' | 'conso
           </div>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
-        {children}
-      </main>
+      {area === 'console' ? (
+        <div className="console-layout">
+          <aside className="sidebar">{navigation}</aside>
+          <main id="main" tabIndex={-1}>
+            {children}
+          </main>
+        </div>
+      ) : (
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+      )}
     </div>
   );
 }

@@ -33,15 +33,17 @@ export function whenSignedOut(handler: () => void): void {
   onSignedOut = handler;
 }
 
+/** Calls the API; a FormData body goes as multipart/form-data (document uploads), anything else as JSON. */
 export async function api<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const form = options.body instanceof FormData;
+  if (options.body !== undefined && !form) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, {
     method,
     headers,
     credentials: 'same-origin',
-    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+    ...(options.body !== undefined && { body: form ? (options.body as FormData) : JSON.stringify(options.body) }),
     ...(options.signal !== undefined && { signal: options.signal }),
   });
   if (response.status === 204) return undefined as T;
@@ -98,6 +100,8 @@ export interface OrderEvent {
 export interface OrderDetails extends Order {
   readonly adminContact: { firstName: string; lastName: string; email: string; phone: string; country: string };
   readonly events: OrderEvent[];
+  /** Present once the API reports subscriptions. */
+  readonly subscription?: Subscription | null;
 }
 
 export interface Page<T> {
@@ -124,13 +128,85 @@ export interface LedgerEntry {
   readonly createdAt: string;
 }
 
+export interface Branding {
+  displayName?: string;
+  logo?: string;
+  primaryColor?: string;
+  accentColor?: string;
+  signature?: string;
+  supportEmail?: string;
+  supportPhone?: string;
+  website?: string;
+}
+
+export interface AccountSettings {
+  readonly defaultLanguage: 'en' | 'de';
+  readonly documentRequestsTo: 'reseller' | 'customer';
+}
+
 export interface Account {
   readonly id: string;
   readonly name: string;
+  readonly repEmail: string;
   readonly currency: string;
   readonly balance: Money;
   readonly creditLimit: Money;
   readonly available: Money;
+  readonly branding: Branding;
+  readonly settings: AccountSettings;
+  readonly createdAt: string;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export const DOCUMENT_KINDS = ['registration_extract', 'proof_of_address', 'attestation_letter', 'callback_verification', 'other'] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+export interface DocumentRequest {
+  readonly id: string;
+  readonly kind: DocumentKind;
+  readonly note: string;
+  readonly requestedAt: string;
+  readonly answeredAt: string | null;
+}
+
+export interface OrderDocument {
+  readonly id: string;
+  readonly requestId: string;
+  readonly type: DocumentKind;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly uploadedAt: string;
+  readonly forwardedAt: string | null;
+}
+
+export interface SubscriptionCertificate {
+  readonly id: string;
+  readonly serialNumber: string;
+  readonly kind: 'initial' | 'reissue' | 'renewal';
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly status: 'current' | 'superseded' | 'revoked' | 'expired';
+  readonly revokedAt: string | null;
+  readonly revocationReason: string | null;
+}
+
+/** The certificate subscription of an order: its term, the certificates issued in it, what is pending and next. */
+export interface Subscription {
+  readonly termMonths: number;
+  readonly startsAt: string | null;
+  readonly endsAt: string | null;
+  readonly certificates: SubscriptionCertificate[];
+  readonly pending: { requestId: string; kind: string; status: string; createdAt: string }[];
+  readonly next: { action: string; at: string | null; note: string };
 }
 
 export interface DecodedCsr {
@@ -138,4 +214,9 @@ export interface DecodedCsr {
   readonly names: string[];
   readonly key: { type: 'rsa'; bits: number } | { type: 'ec'; curve: string; bits: number };
   readonly signatureAlgorithm: string;
+}
+
+/** A message for the person at the screen: the API's own sentence, or the exception's. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

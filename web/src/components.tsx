@@ -1,5 +1,5 @@
-import { useId, type ReactNode } from 'react';
-import type { FieldError, OrderStatus } from './api.js';
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { DOCUMENT_KINDS, ORDER_STATUSES, type DocumentKind, type FieldError, type OrderStatus } from './api.js';
 import { LANGUAGES, useI18n } from './i18n/index.js';
 
 /** A labelled form control with its hint and the API's own error messages beside it. */
@@ -38,6 +38,73 @@ export function Field(props: {
 export function StatusBadge({ status }: { status: OrderStatus }) {
   const { t } = useI18n();
   return <span className={`badge badge--${status}`}>{t(`status.${status}`)}</span>;
+}
+
+/** The status filter of an order list: every status, or "all" as the empty string. */
+export function StatusFilter({ value, onChange }: { value: string; onChange: (status: string) => void }) {
+  const { t } = useI18n();
+  return (
+    <Field label={t('orders.filterStatus')}>
+      {(a) => (
+        <select {...a} value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">{t('orders.allStatuses')}</option>
+          {ORDER_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** A choice of the kind of document the CA asks for (or a reseller sends). */
+export function DocumentKindField(props: { label: string; value: DocumentKind; onChange: (kind: DocumentKind) => void; errors?: readonly FieldError[] }) {
+  const { t } = useI18n();
+  return (
+    <Field label={props.label} errors={props.errors}>
+      {(a) => (
+        <select {...a} value={props.value} onChange={(e) => props.onChange(e.target.value as DocumentKind)}>
+          {DOCUMENT_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {t(`docs.kind.${k}`)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** One fact of a `<dl className="facts">`: its label and value. */
+export function Fact({ label, className, children }: { label: string; className?: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd className={className}>{children}</dd>
+    </div>
+  );
+}
+
+/** The ghost button that leaves a form or a confirmation without doing anything. */
+export function BackButton({ onClick }: { onClick: () => void }) {
+  const { t } = useI18n();
+  return (
+    <button type="button" className="button button--ghost" onClick={onClick}>
+      {t('common.back')}
+    </button>
+  );
+}
+
+/** `value` once it has stood still for `delayMs`: a search box asks the API only when the typing pauses. */
+export function useDebounced<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
 }
 
 export function LanguageSwitch() {

@@ -1,32 +1,29 @@
 import { useEffect, useState } from 'react';
-import { api, type Account, type LedgerEntry, type Page, type Session } from '../api.js';
-import { Spinner } from '../components.js';
+import { api, type Account, type LedgerEntry, type Session } from '../api.js';
+import { Notice, Spinner } from '../components.js';
 import { useI18n } from '../i18n/index.js';
+import { LoadedList, LoadMore, usePages } from '../paging.js';
 import { Link } from '../router.js';
+import { ApiKeysCard } from './account/ApiKeysCard.js';
+import { BrandingCard } from './account/BrandingCard.js';
+import { SettingsCard } from './account/SettingsCard.js';
+import { WebhookCard } from './account/WebhookCard.js';
 import { UsersCard } from './UsersCard.js';
 
-/** The reseller's money: balance, credit limit and the ledger, newest first. */
-export function AccountPage({ session }: { session: Session }) {
-  const { t, money, dateTime } = useI18n();
+export const ACCOUNT_SECTIONS = ['overview', 'branding', 'api', 'settings'] as const;
+export type AccountSection = (typeof ACCOUNT_SECTIONS)[number];
+
+/** The reseller's account: money (balance and ledger), branding, API access and webhooks, settings and people. */
+export function AccountPage({ session, section }: { session: Session; section: AccountSection }) {
+  const { t, money } = useI18n();
   const [account, setAccount] = useState<Account | null>(null);
-  const [entries, setEntries] = useState<LedgerEntry[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    void api<Account>('GET', '/v1/account').then(setAccount);
-    void api<Page<LedgerEntry>>('GET', '/v1/account/ledger').then((page) => {
-      setEntries(page.data);
-      setNext(page.nextCursor);
-    });
+    api<Account>('GET', '/v1/account').then(setAccount, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
 
-  const more = async () => {
-    const page = await api<Page<LedgerEntry>>('GET', `/v1/account/ledger?cursor=${encodeURIComponent(next ?? '')}`);
-    setEntries((e) => [...(e ?? []), ...page.data]);
-    setNext(page.nextCursor);
-  };
-
-  if (account === null) return <Spinner label={t('common.loading')} />;
+  if (account === null) return error === null ? <Spinner label={t('common.loading')} /> : <Notice kind="error">{error}</Notice>;
   return (
     <section>
       <div className="page-head">
@@ -35,27 +32,59 @@ export function AccountPage({ session }: { session: Session }) {
           {session.account.name} · <span className="mono">{account.id}</span>
         </p>
       </div>
-      <div className="stats">
-        <div className="stat stat--primary">
-          <span>{t('account.balance')}</span>
-          <strong data-testid="balance">{money(account.balance.amount, account.balance.currency)}</strong>
-        </div>
-        <div className="stat">
-          <span>{t('account.creditLimit')}</span>
-          <strong>{money(account.creditLimit.amount, account.creditLimit.currency)}</strong>
-        </div>
-        <div className="stat">
-          <span>{t('account.available')}</span>
-          <strong>{money(account.available.amount, account.available.currency)}</strong>
-        </div>
-      </div>
-      <div className="card">
-        <h2>{t('account.ledger')}</h2>
-        {entries === null ? (
-          <Spinner label={t('common.loading')} />
-        ) : entries.length === 0 ? (
-          <p className="empty">{t('account.ledgerEmpty')}</p>
-        ) : (
+      <nav className="tabs" aria-label={t('account.sections')}>
+        {ACCOUNT_SECTIONS.map((s) => (
+          <Link key={s} href={s === 'overview' ? '/account' : `/account/${s}`} aria-current={s === section ? 'page' : undefined}>
+            {t(`account.tab.${s}`)}
+          </Link>
+        ))}
+      </nav>
+      {section === 'overview' && (
+        <>
+          <div className="stats">
+            <div className="stat stat--primary">
+              <span>{t('account.balance')}</span>
+              <strong data-testid="balance">{money(account.balance.amount, account.balance.currency)}</strong>
+            </div>
+            <div className="stat">
+              <span>{t('account.creditLimit')}</span>
+              <strong>{money(account.creditLimit.amount, account.creditLimit.currency)}</strong>
+            </div>
+            <div className="stat">
+              <span>{t('account.available')}</span>
+              <strong>{money(account.available.amount, account.available.currency)}</strong>
+            </div>
+          </div>
+          <Ledger />
+        </>
+      )}
+      {section === 'branding' && <BrandingCard account={account} onSaved={setAccount} />}
+      {section === 'api' && (
+        <>
+          <ApiKeysCard />
+          <WebhookCard />
+        </>
+      )}
+      {section === 'settings' && (
+        <>
+          <SettingsCard account={account} onSaved={setAccount} />
+          {session.user.role === 'owner' && <UsersCard session={session} />}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The ledger, newest first. */
+function Ledger() {
+  const { t, money, dateTime } = useI18n();
+  const pages = usePages<LedgerEntry>((cursor) => `/v1/account/ledger${cursor === null ? '' : `?cursor=${encodeURIComponent(cursor)}`}`, []);
+  return (
+    <div className="card">
+      <h2>{t('account.ledger')}</h2>
+      {pages.error !== null && <Notice kind="error">{t('common.error', { message: pages.error })}</Notice>}
+      <LoadedList list={pages} empty={<p className="empty">{t('account.ledgerEmpty')}</p>}>
+        {(entries) => (
           <table className="table">
             <thead>
               <tr>
@@ -97,15 +126,8 @@ export function AccountPage({ session }: { session: Session }) {
             </tbody>
           </table>
         )}
-        {next !== null && (
-          <div className="more">
-            <button type="button" className="button" onClick={() => void more()}>
-              {t('common.loadMore')}
-            </button>
-          </div>
-        )}
-      </div>
-      {session.user.role === 'owner' && <UsersCard session={session} />}
-    </section>
+      </LoadedList>
+      <LoadMore pages={pages} />
+    </div>
   );
 }

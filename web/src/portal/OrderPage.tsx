@@ -1,18 +1,26 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type OrderDetails, type OrderStatus } from '../api.js';
-import { Field, Notice, Spinner, StatusBadge } from '../components.js';
+import { BackButton, Fact, Field, Notice, Spinner } from '../components.js';
 import { useI18n } from '../i18n/index.js';
+import { OrderHead, OrderTimeline } from '../order-view.js';
 import { productName, useProducts } from '../products.js';
 import { Link } from '../router.js';
+import { DocumentsCard } from './order/DocumentsCard.js';
+import { ReissueCard } from './order/ReissueCard.js';
+import { RevokeCard } from './order/RevokeCard.js';
+import { SubscriptionCard } from './order/SubscriptionCard.js';
 
 /** Statuses in which the order still moves on its own: the page follows it. */
 const MOVING: ReadonlySet<OrderStatus> = new Set(['received', 'released', 'awaiting_validation']);
 const FOLLOW_MS = 2000;
 const FORMATS = ['pem', 'chain', 'full', 'pkcs7'] as const;
 
-/** One order: status, hold notice, details, timeline, approval resend, cancellation, downloads. */
+/**
+ * One order: status, hold notice, details, subscription, timeline, document requests and uploads,
+ * approval resend, cancellation, downloads, reissue and revocation.
+ */
 export function OrderPage({ id }: { id: string }) {
-  const { t, money, dateTime, tr } = useI18n();
+  const { t, money, dateTime } = useI18n();
   const [order, setOrder] = useState<OrderDetails | null>(null);
   const [missing, setMissing] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
@@ -92,15 +100,7 @@ export function OrderPage({ id }: { id: string }) {
 
   return (
     <article className="order">
-      <div className="page-head page-head--row">
-        <div>
-          <p className="crumbs">
-            <Link href="/orders">{t('nav.orders')}</Link> / <span className="mono">{order.id}</span>
-          </p>
-          <h1>{order.domainDetails[0]?.unicode ?? order.domains[0]}</h1>
-        </div>
-        <StatusBadge status={order.status} />
-      </div>
+      <OrderHead order={order} listHref="/orders" />
 
       {order.hold !== null && <Notice kind="warning">{t(order.hold.by === 'platform' ? 'order.holdNotice' : 'order.supplierHoldNotice')}</Notice>}
       {message !== null && <Notice kind={message.kind}>{message.text}</Notice>}
@@ -122,62 +122,29 @@ export function OrderPage({ id }: { id: string }) {
             </section>
           )}
 
-          <section className="card">
-            <h2>{t('order.timeline')}</h2>
-            <ol className="timeline">
-              {[...order.events].reverse().map((e) => (
-                <li key={e.id} className={e.toStatus ? `timeline__item timeline__item--${e.toStatus}` : 'timeline__item'}>
-                  <div className="timeline__what">{tr(`event.${e.type}`, e.type)}</div>
-                  {e.note && <div className="timeline__note">{e.note}</div>}
-                  <time dateTime={e.at}>{dateTime(e.at)}</time>
-                </li>
-              ))}
-            </ol>
-          </section>
+          {order.subscription && <SubscriptionCard subscription={order.subscription} />}
+
+          {!order.product.startsWith('dv-') && <DocumentsCard orderId={order.id} onUploaded={() => void load()} />}
+
+          <OrderTimeline events={order.events} />
         </div>
 
         <div>
           <section className="card">
             <h2>{t('order.facts')}</h2>
             <dl className="facts">
-              <div>
-                <dt>{t('order.product')}</dt>
-                <dd>{productName(products, order.product)}</dd>
-              </div>
-              <div>
-                <dt>{t('order.term')}</dt>
-                <dd>{t('form.termMonths', { n: order.termMonths })}</dd>
-              </div>
-              <div>
-                <dt>{t('form.domains')}</dt>
-                <dd>{order.domainDetails.map((d) => d.unicode).join(', ')}</dd>
-              </div>
-              <div>
-                <dt>{t('order.price')}</dt>
-                <dd>{money(order.price.amount, order.price.currency)}</dd>
-              </div>
-              <div>
-                <dt>{t('order.approver')}</dt>
-                <dd>{order.approverEmail}</dd>
-              </div>
-              <div>
-                <dt>{t('order.contact')}</dt>
-                <dd>
-                  {order.adminContact.firstName} {order.adminContact.lastName}
-                  <br />
-                  <span className="muted">{order.adminContact.email}</span>
-                </dd>
-              </div>
-              <div>
-                <dt>{t('order.placed')}</dt>
-                <dd>{dateTime(order.createdAt)}</dd>
-              </div>
-              {order.releasedAt && (
-                <div>
-                  <dt>{t('order.released')}</dt>
-                  <dd>{dateTime(order.releasedAt)}</dd>
-                </div>
-              )}
+              <Fact label={t('order.product')}>{productName(products, order.product)}</Fact>
+              <Fact label={t('order.term')}>{t('form.termMonths', { n: order.termMonths })}</Fact>
+              <Fact label={t('form.domains')}>{order.domainDetails.map((d) => d.unicode).join(', ')}</Fact>
+              <Fact label={t('order.price')}>{money(order.price.amount, order.price.currency)}</Fact>
+              <Fact label={t('order.approver')}>{order.approverEmail}</Fact>
+              <Fact label={t('order.contact')}>
+                {order.adminContact.firstName} {order.adminContact.lastName}
+                <br />
+                <span className="muted">{order.adminContact.email}</span>
+              </Fact>
+              <Fact label={t('order.placed')}>{dateTime(order.createdAt)}</Fact>
+              {order.releasedAt && <Fact label={t('order.released')}>{dateTime(order.releasedAt)}</Fact>}
             </dl>
           </section>
 
@@ -227,13 +194,18 @@ export function OrderPage({ id }: { id: string }) {
                     <button type="button" className="button button--danger" disabled={busy} onClick={() => void act(() => api('POST', `${base}/cancel`, { body: {} }), () => t('order.cancelled'))}>
                       {t('order.cancel')}
                     </button>{' '}
-                    <button type="button" className="button button--ghost" onClick={() => setConfirming(false)}>
-                      {t('common.back')}
-                    </button>
+                    <BackButton onClick={() => setConfirming(false)} />
                   </div>
                 )}
               </div>
             </section>
+          )}
+
+          {order.status === 'issued' && (
+            <>
+              <ReissueCard order={order} onRequested={() => void load()} />
+              <RevokeCard order={order} onRevoked={() => void load()} />
+            </>
           )}
         </div>
       </div>
