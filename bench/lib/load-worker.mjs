@@ -15,11 +15,14 @@ let firstError = null;
 const started = performance.now();
 const deadline = started + spec.durationMs;
 
-/** @param {string} body */
-async function one(body) {
+const method = spec.method ?? 'POST';
+
+/** @param {number} i */
+async function one(i) {
   const t0 = performance.now();
   try {
-    const res = await pool.request({ path: spec.path, method: 'POST', headers: spec.headers, body });
+    const headers = spec.requestHeaders === undefined ? spec.headers : { ...spec.headers, ...spec.requestHeaders[i] };
+    const res = await pool.request({ path: spec.path, method, headers, ...(method === 'POST' && { body: spec.bodies[i] }) });
     const text = await res.body.text();
     if (res.statusCode !== spec.expectStatus) {
       errors += 1;
@@ -34,7 +37,7 @@ async function one(body) {
 
 async function closedLoop() {
   const client = async () => {
-    while (performance.now() < deadline && next < spec.bodies.length) await one(spec.bodies[next++]);
+    while (performance.now() < deadline && next < spec.bodies.length) await one(next++);
   };
   await Promise.all(Array.from({ length: spec.concurrency }, client));
 }
@@ -46,7 +49,7 @@ async function openLoop(/** @type {number} */ rate) {
   while (performance.now() < deadline && next < spec.bodies.length) {
     const wait = started + next * interval - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const p = one(spec.bodies[next++]).finally(() => inFlight.delete(p));
+    const p = one(next++).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);

@@ -5,6 +5,10 @@ export interface LoadSpec {
   readonly url: string;
   readonly path: string;
   readonly headers: Record<string, string>;
+  /** POST (the default) sends one of `bodies` per request; GET sends none and counts `bodies` only. */
+  readonly method?: 'GET' | 'POST';
+  /** Headers of request i on top of `headers` (an Idempotency-Key of its own, one of several resellers' keys). */
+  readonly requestHeaders?: readonly Record<string, string>[];
   /** Request bodies, each sent once: a distinct CSR per request, so no cache can flatter a figure. */
   readonly bodies: readonly string[];
   readonly concurrency: number;

@@ -51,14 +51,67 @@ export function writeResults(rows: readonly Measurement[], startedAt: Date): str
   return join(dir, `${stamp}.md`);
 }
 
-/** A one-line progress bar on stderr. */
-export function progress(label: string, done: number, total: number): void {
-  if (!process.stderr.isTTY) {
-    if (done >= total) process.stderr.write(`${label}: done\n`);
-    return;
+/**
+ * The screen while the bench runs: on a terminal, one table of the figures measured so far with a
+ * progress bar under it, redrawn in place; elsewhere (CI, a pipe), plain lines and the table at the end.
+ * Scenarios write their remarks through {@link log} so that the table stays one table.
+ */
+class Screen {
+  readonly #tty = process.stderr.isTTY === true;
+  #rows: readonly Measurement[] = [];
+  #bar = '';
+  /** Lines drawn below the last remark, erased before the next draw. */
+  #drawn = 0;
+
+  rows(rows: readonly Measurement[]): void {
+    this.#rows = [...rows];
+    this.#draw();
   }
-  const width = 30;
-  const filled = Math.round((Math.min(done, total) / Math.max(total, 1)) * width);
-  process.stderr.write(`\r${label.padEnd(44)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total}   `);
-  if (done >= total) process.stderr.write('\n');
+
+  log(text: string): void {
+    if (!this.#tty) {
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+      return;
+    }
+    this.#erase();
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.#drawn = 0;
+    this.#draw();
+  }
+
+  progress(label: string, done: number, total: number): void {
+    if (!this.#tty) {
+      if (done >= total) process.stderr.write(`${label}: done\n`);
+      return;
+    }
+    const width = 30;
+    const filled = Math.round((Math.min(done, total) / Math.max(total, 1)) * width);
+    this.#bar = `${label.padEnd(44)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total}`;
+    this.#draw();
+  }
+
+  #erase(): void {
+    if (this.#drawn > 0) process.stderr.write(`\x1b[${this.#drawn}F\x1b[J`);
+    this.#drawn = 0;
+  }
+
+  #draw(): void {
+    if (!this.#tty) return;
+    this.#erase();
+    const lines = [...(this.#rows.length > 0 ? ['', ...table(this.#rows).split('\n')] : []), this.#bar];
+    process.stderr.write(`${lines.join('\n')}\n`);
+    this.#drawn = lines.length;
+  }
+}
+
+export const screen = new Screen();
+
+/** A remark of a scenario, above the table. */
+export function log(text: string): void {
+  screen.log(text);
+}
+
+/** The progress bar under the table (on a terminal; elsewhere one line when a step is done). */
+export function progress(label: string, done: number, total: number): void {
+  screen.progress(label, done, total);
 }
