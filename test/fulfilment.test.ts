@@ -150,19 +150,38 @@ for (const db of DATABASES) {
       expect(((await h.call('GET', `/v1/orders/${placed.id}`, { key })).json() as { status: string }).status).toBe('issued');
     });
 
-    it('retries a certificate that arrives before the submission has recorded its acceptance, and refuses one for an unknown request', async () => {
+    it('holds back a certificate that overtakes the release until the order is released, and refuses one for an unknown request', async () => {
       const { key } = await h.reseller({ topUp: 10_000 });
-      const placed = (await h.call('POST', '/v1/orders', { key, body: orderBody(), headers: { 'idempotency-key': `early-${uniqueDomain()}` } })).json() as { id: string };
       const certificate = { certificatePem: '', chainPem: [], rootPem: '', serialNumber: '01', notBefore: new Date(), notAfter: new Date() };
-      const early = { type: 'issued', eventId: `early-${placed.id}`, orderId: placed.id, requestId: 'initial', certificate };
-      // A fast supplier's event overtook the submission's transaction: a plain error, retried with backoff.
-      const retried = await h.platform.fulfilment.supplierEventJob({ payload: { event: early } } as never).catch((error: Error) => error);
-      expect(retried).toBeInstanceOf(Error);
-      expect(retried).not.toBeInstanceOf(PermanentJobError);
-      expect((retried as Error).message).toContain('before its acceptance was recorded');
-      await settle(h);
-      // Once accepted, a certificate for a request the order never made is refused for good.
-      const unknown = { ...early, eventId: `unknown-${placed.id}`, requestId: `${placed.id}/nonsense` };
+      const early = (orderId: string) => ({ type: 'issued', eventId: `early-${orderId}`, orderId, requestId: 'initial', certificate });
+      // A fast supplier's event is handled after the supplier accepted, before the submission released the order.
+      const overtaken: unknown[] = [];
+      const originals = [...h.platform.suppliers.values()].map((supplier) => {
+        const submit = supplier.submit;
+        supplier.submit = async (request) => {
+          const accepted = await submit.call(supplier, request);
+          overtaken.push(await h.platform.fulfilment.supplierEventJob({ payload: { event: early(request.orderId) } } as never).catch((error: Error) => error));
+          return accepted;
+        };
+        return { supplier, submit };
+      });
+      let placed: { id: string };
+      try {
+        placed = (await h.call('POST', '/v1/orders', { key, body: orderBody(), headers: { 'idempotency-key': `early-${uniqueDomain()}` } })).json() as { id: string };
+        await settle(h);
+      } finally {
+        for (const { supplier, submit } of originals) supplier.submit = submit;
+      }
+      // Not an error of the event, nor a late certificate to revoke: a plain error, retried with backoff.
+      expect(overtaken).toHaveLength(1);
+      expect(overtaken[0]).toBeInstanceOf(Error);
+      expect(overtaken[0]).not.toBeInstanceOf(PermanentJobError);
+      expect((overtaken[0] as Error).message).toContain('before the order was released');
+      const released = (await h.call('GET', `/v1/orders/${placed.id}`, { key })).json() as { status: string; events: { type: string }[] };
+      expect(released.status).toBe('awaiting_validation');
+      expect(released.events.map((e) => e.type)).not.toContain('certificate.issued_after_close');
+      // A certificate for a request the order never made is refused for good.
+      const unknown = { ...early(placed.id), eventId: `unknown-${placed.id}`, requestId: `${placed.id}/nonsense` };
       await expect(h.platform.fulfilment.supplierEventJob({ payload: { event: unknown } } as never)).rejects.toBeInstanceOf(PermanentJobError);
     });
 

@@ -204,6 +204,9 @@ export class FulfilmentService {
     const order = await this.#order(job);
     if (order.status !== 'received' && !(order.status === 'on_hold' && (await this.#releasedFromHold(order.id)))) return;
     const reseller = await this.#reseller(order.resellerId);
+    // The request the certificate will answer exists before any supplier hears of the order, so that no
+    // supplier event can name a request we do not know yet (idempotent for retries and failover).
+    await f.insertCertificateRequest(this.#db, { id: f.initialRequestId(order.id), orderId: order.id, kind: 'initial', csrPem: order.csrPem, at: this.#clock.now() });
     const accepted = await f.findSupplierOrder(this.#db, order.id);
     const candidates = accepted ? [accepted.supplier] : this.#candidates(order);
     let lastError: unknown;
@@ -307,7 +310,6 @@ export class FulfilmentService {
     await this.#db.transaction().execute(async (trx) => {
       const now = this.#clock.now();
       await f.recordSupplierOrder(trx, { orderId: order.id, supplier: supplier.name, supplierOrderId: acceptedId, at: now });
-      await f.insertCertificateRequest(trx, { id: f.initialRequestId(order.id), orderId: order.id, kind: 'initial', csrPem: order.csrPem, at: now });
       const released = await f.transitionOrder(trx, {
         orderId: order.id,
         from: ['received', 'on_hold'],
@@ -579,12 +581,12 @@ export class FulfilmentService {
   async #issued(order: OrderDetails, supplierRequestId: string, certificate: IssuedCertificate, supplierName: string): Promise<void> {
     const requestId = supplierRequestId === 'initial' ? f.initialRequestId(order.id) : supplierRequestId;
     const request = await f.findCertificateRequest(this.#db, requestId);
-    if (!request && supplierRequestId === 'initial' && !(await f.findSupplierOrder(this.#db, order.id))) {
-      // A fast supplier can issue before the submission's own transaction has recorded its acceptance
-      // (and with it the initial request): not an error of the event, so the job is retried shortly.
-      throw new Error(`certificate for ${order.id} arrived before its acceptance was recorded`);
-    }
     if (!request || request.orderId !== order.id) throw new PermanentJobError(`certificate for unknown request ${requestId} of ${order.id}`);
+    if (request.kind === 'initial' && (order.status === 'received' || order.status === 'on_hold')) {
+      // A fast supplier can issue before the submission's transaction has released the order. The order
+      // is not closed, so this is no late certificate to revoke: the event waits (retried) for the release.
+      throw new Error(`certificate for ${order.id} arrived before the order was released`);
+    }
     const reseller = await this.#reseller(order.resellerId);
     await this.#db.transaction().execute(async (trx) => {
       const now = this.#clock.now();
