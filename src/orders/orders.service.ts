@@ -31,6 +31,14 @@ export interface PlacedOrder {
   readonly replayed: boolean;
 }
 
+/** What placing an order needs before its transaction. */
+interface Prepared {
+  readonly reseller: Reseller;
+  readonly valid: NonNullable<OrderValidation['order']>;
+  /** The order this one renews, if any. */
+  readonly renews: string | undefined;
+}
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Canonical JSON (sorted keys) so that the same request with reordered fields hashes the same. */
@@ -124,16 +132,18 @@ export class OrdersService {
       ]);
     }
     const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
-    const previous = await this.#replay(actor.id, idempotencyKey, requestHash);
-    if (previous) return previous;
-
-    const reseller = await this.#reseller(actor.id);
-    const result = validateOrder(withDefaults(input, reseller), { decodeCsr: this.#decodeCsr });
-    if (!result.order) {
-      throw new CertbrokerError('invalid', 'order.invalid', 'The order has invalid or missing fields.', result.errors);
+    // The key is looked up only when it may matter (the order cannot be placed as it is, or the insert
+    // meets the key): a new order, the common case, costs no extra round trip for it.
+    let prepared: Prepared;
+    try {
+      prepared = await this.#prepare(actor.id, input);
+    } catch (error) {
+      // A replay answers as the first request did, even when the same body would no longer be accepted.
+      const previous = error instanceof CertbrokerError ? await this.#replay(actor.id, idempotencyKey, requestHash) : undefined;
+      if (previous) return previous;
+      throw error;
     }
-    const valid = result.order;
-    const renews = await this.#renewable(reseller.id, (input as { renewsOrderId?: unknown }).renewsOrderId);
+    const { reseller, valid, renews } = prepared;
     const names = valid.domains.map((d) => d.ascii);
     const orderId = newId('ord');
     const now = this.#clock.now();
@@ -183,6 +193,17 @@ export class OrdersService {
       if (raced) return raced;
     }
     return { order: await this.get(actor.id, orderId), replayed: false };
+  }
+
+  /** What placing needs before its transaction: the reseller, the valid order, the order it renews. */
+  async #prepare(resellerId: string, input: unknown): Promise<Prepared> {
+    const reseller = await this.#reseller(resellerId);
+    const result = validateOrder(withDefaults(input, reseller), { decodeCsr: this.#decodeCsr });
+    if (!result.order) {
+      throw new CertbrokerError('invalid', 'order.invalid', 'The order has invalid or missing fields.', result.errors);
+    }
+    const renews = await this.#renewable(reseller.id, (input as { renewsOrderId?: unknown }).renewsOrderId);
+    return { reseller, valid: result.order, renews };
   }
 
   /** One of the reseller's orders; another reseller's order does not exist for this caller. */

@@ -1,6 +1,7 @@
 import type { Currency } from '../domain/money.js';
 import type { Actor, Hold, Language, Order, OrderDomain, OrderEvent, OrderStatus } from '../domain/order.js';
 import type { ProductCode, TermMonths } from '../domain/products.js';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Executor } from './database.js';
 
 /** The administrative contact as stored with an order. */
@@ -163,16 +164,22 @@ export async function findByIdempotencyKey(db: Executor, resellerId: string, key
 
 /** One order with its details, only when it belongs to the reseller (or to anyone when `resellerId` is null: staff). */
 export async function findOrder(db: Executor, resellerId: string | null, id: string): Promise<OrderDetails | undefined> {
-  let query = db.selectFrom('orders').select(ORDER_COLUMNS).where('id', '=', id);
+  // One round trip: the order's domains and contact come along as JSON (the order page and every job read it).
+  let query = db
+    .selectFrom('orders')
+    .select(ORDER_COLUMNS)
+    .select((eb) => [
+      jsonArrayFrom(eb.selectFrom('order_domains').selectAll().whereRef('order_domains.order_id', '=', 'orders.id')).as('domains'),
+      jsonObjectFrom(eb.selectFrom('order_contacts').selectAll().whereRef('order_contacts.order_id', '=', 'orders.id').where('order_contacts.role', '=', 'admin')).as('contact'),
+    ])
+    .where('id', '=', id);
   if (resellerId !== null) query = query.where('reseller_id', '=', resellerId);
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
-  const [domains, contact] = await Promise.all([
-    db.selectFrom('order_domains').selectAll().where('order_id', '=', id).execute(),
-    db.selectFrom('order_contacts').selectAll().where('order_id', '=', id).where('role', '=', 'admin').executeTakeFirstOrThrow(),
-  ]);
+  const contact = row.contact;
+  if (contact === null) throw new Error(`order ${id} has no administrative contact`);
   return {
-    ...toOrder(row, domains),
+    ...toOrder(row, row.domains),
     adminContact: {
       firstName: contact.first_name,
       lastName: contact.last_name,

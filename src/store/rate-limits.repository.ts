@@ -1,13 +1,21 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
 
-/** Counts one request of `key` in the window starting at `windowStart`; returns the window's count so far. */
-export async function hitWindow(db: Executor, key: string, windowStart: Date): Promise<number> {
-  const row = await sql<{ hits: number }>`
-    insert into rate_limit_windows (key, window_start, hits) values (${key}, ${windowStart}, 1)
-    on conflict (key, window_start) do update set hits = rate_limit_windows.hits + 1
-    returning hits`.execute(db);
-  return Number(row.rows[0]?.hits ?? 1);
+/** One window of one key, as a map key. */
+export const windowKey = (key: string, start: Date): string => `${start.getTime()} ${key}`;
+
+/**
+ * Adds hits to windows (each key and window start once) in one statement; returns each window's count
+ * so far, by `windowKey`.
+ */
+export async function addHits(db: Executor, hits: readonly { key: string; start: Date; hits: number }[]): Promise<Map<string, number>> {
+  const rows = await db
+    .insertInto('rate_limit_windows')
+    .values(hits.map((h) => ({ key: h.key, window_start: h.start, hits: h.hits })))
+    .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ hits: sql<number>`rate_limit_windows.hits + excluded.hits` }))
+    .returning(['key', 'window_start', 'hits'])
+    .execute();
+  return new Map(rows.map((r) => [windowKey(r.key, new Date(r.window_start)), Number(r.hits)]));
 }
 
 /** The window's count without counting. */
