@@ -88,50 +88,64 @@ export class Ledger {
     if (!Number.isSafeInteger(m.amount) || m.amount === 0) {
       throw new CertbrokerError('invalid', 'ledger.bad_amount', 'A ledger movement must be a non-zero whole number of minor units.');
     }
-    const previous = await this.#byReference(trx, m.resellerId, m.reference);
-    if (previous) return { entry: this.#sameOrConflict(previous, m), applied: false };
-
-    // The conditional update takes the row lock and checks the limit in one statement; the check
-    // constraint `resellers_balance_within_credit` stands behind it should anything else write the row.
-    let updated: { balance: number; currency: string } | undefined;
+    // One statement: the entry a reference already made, else the conditional update (it takes the row
+    // lock and checks the credit limit and the currency) with the new entry at the balance it left. The
+    // check constraint `resellers_balance_within_credit` stands behind it should anything else write the row.
+    let rows: (EntryRow & { previous: boolean })[];
     try {
-      updated = await trx
-        .updateTable('resellers')
-        .set({ balance: sql<number>`balance + ${m.amount}` })
-        .where('id', '=', m.resellerId)
-        .where(sql<boolean>`(balance + ${m.amount} >= -credit_limit or ${m.amount} > 0)`)
-        .returning(['balance', 'currency'])
-        .executeTakeFirst();
+      rows = await trx
+        .with('previous', (db) => db.selectFrom('ledger_entries').select(ENTRY_COLUMNS).where('reseller_id', '=', m.resellerId).where('reference', '=', m.reference))
+        .with('moved', (db) =>
+          db
+            .updateTable('resellers')
+            .set({ balance: sql<number>`balance + ${m.amount}` })
+            .where('id', '=', m.resellerId)
+            .where('currency', '=', m.currency)
+            .where(sql<boolean>`(balance + ${m.amount} >= -credit_limit or ${m.amount} > 0)`)
+            .where((eb) => eb.not(eb.exists(eb.selectFrom('previous').select('previous.id'))))
+            .returning('balance'),
+        )
+        .with('entry', (db) =>
+          db
+            .insertInto('ledger_entries')
+            .columns(['reseller_id', 'kind', 'amount', 'currency', 'balance_after', 'order_id', 'reference', 'note', 'actor_type', 'actor_id', 'created_at'])
+            .expression((eb) =>
+              eb
+                .selectFrom('moved')
+                .select([
+                  eb.val(m.resellerId).as('reseller_id'),
+                  eb.val(m.kind).as('kind'),
+                  eb.val(m.amount).as('amount'),
+                  eb.val(m.currency).as('currency'),
+                  'moved.balance',
+                  eb.val(m.orderId ?? null).as('order_id'),
+                  eb.val(m.reference).as('reference'),
+                  eb.val(m.note ?? null).as('note'),
+                  eb.val(m.actor.type).as('actor_type'),
+                  eb.val(m.actor.id).as('actor_id'),
+                  eb.val(this.#clock.now()).as('created_at'),
+                ]),
+            )
+            .returning(ENTRY_COLUMNS),
+        )
+        .selectFrom('previous')
+        .select([...ENTRY_COLUMNS, sql<boolean>`true`.as('previous')])
+        .unionAll((db) => db.selectFrom('entry').select([...ENTRY_COLUMNS, sql<boolean>`false`.as('previous')]))
+        .execute();
     } catch (error) {
       if (sqlState(error) === CHECK_VIOLATION) throw insufficientFunds();
       throw error;
     }
-    if (!updated) {
-      const exists = await trx.selectFrom('resellers').select('id').where('id', '=', m.resellerId).executeTakeFirst();
-      if (!exists) throw new CertbrokerError('not_found', 'reseller.not_found', 'No such reseller.');
-      throw insufficientFunds();
+    const row = rows[0];
+    if (row?.previous === true) return { entry: this.#sameOrConflict(row, m), applied: false };
+    if (row !== undefined) return { entry: toEntry(row), applied: true };
+    // Nothing moved: say why.
+    const reseller = await trx.selectFrom('resellers').select('currency').where('id', '=', m.resellerId).executeTakeFirst();
+    if (!reseller) throw new CertbrokerError('not_found', 'reseller.not_found', 'No such reseller.');
+    if (reseller.currency !== m.currency) {
+      throw new CertbrokerError('invalid', 'ledger.currency_mismatch', `This account keeps its balance in ${reseller.currency}, not ${m.currency}.`);
     }
-    if (updated.currency !== m.currency) {
-      throw new CertbrokerError('invalid', 'ledger.currency_mismatch', `This account keeps its balance in ${updated.currency}, not ${m.currency}.`);
-    }
-    const row = await trx
-      .insertInto('ledger_entries')
-      .values({
-        reseller_id: m.resellerId,
-        kind: m.kind,
-        amount: m.amount,
-        currency: m.currency,
-        balance_after: updated.balance,
-        order_id: m.orderId ?? null,
-        reference: m.reference,
-        note: m.note ?? null,
-        actor_type: m.actor.type,
-        actor_id: m.actor.id,
-        created_at: this.#clock.now(),
-      })
-      .returning(ENTRY_COLUMNS)
-      .executeTakeFirstOrThrow();
-    return { entry: toEntry(row), applied: true };
+    throw insufficientFunds();
   }
 
   /** A reseller's entries, newest first, after the cursor (an entry id) if given. */
@@ -140,15 +154,6 @@ export class Ledger {
     if (page.before !== undefined) query = query.where('id', '<', page.before);
     const rows = await query.orderBy('id', 'desc').limit(page.limit).execute();
     return rows.map(toEntry);
-  }
-
-  async #byReference(trx: Tx, resellerId: string, reference: string): Promise<EntryRow | undefined> {
-    return trx
-      .selectFrom('ledger_entries')
-      .select(ENTRY_COLUMNS)
-      .where('reseller_id', '=', resellerId)
-      .where('reference', '=', reference)
-      .executeTakeFirst();
   }
 
   #sameOrConflict(row: EntryRow, m: Movement): LedgerEntry {

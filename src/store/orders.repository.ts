@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Currency } from '../domain/money.js';
 import type { Actor, Hold, Language, Order, OrderDomain, OrderEvent, OrderStatus } from '../domain/order.js';
 import type { ProductCode, TermMonths } from '../domain/products.js';
@@ -106,49 +107,62 @@ function toOrder(row: OrderRow, domains: DomainRow[]): Order {
  * (the caller rolls back and answers with the stored order).
  */
 export async function insertOrder(db: Executor, o: NewOrder): Promise<boolean> {
-  const inserted = await db
-    .insertInto('orders')
-    .values({
-      id: o.id,
-      reseller_id: o.resellerId,
-      status: 'received',
-      product: o.product,
-      term_months: o.termMonths,
-      csr_pem: o.csrPem,
-      csr_sha256: o.csrSha256,
-      approver_email: o.approverEmail,
-      organization: o.organization === null ? null : JSON.stringify(o.organization),
-      language: o.language,
-      price_amount: o.priceAmount,
-      currency: o.currency,
-      idempotency_key: o.idempotencyKey,
-      request_hash: o.requestHash,
-      created_at: o.createdAt,
-      updated_at: o.createdAt,
-    })
-    .onConflict((oc) => oc.columns(['reseller_id', 'idempotency_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) return false;
-  await db
-    .insertInto('order_domains')
-    .values(
-      o.domains.map((d, position) => ({
-        order_id: o.id,
-        position,
-        name: d.name,
-        unicode: d.unicode,
-        dcv_method: d.dcv.method,
-        dcv_email: d.dcv.method === 'email' ? d.dcv.email : null,
-      })),
-    )
-    .execute();
+  const domains = o.domains.map((d, position) => ({ position, name: d.name, unicode: d.unicode, dcv_method: d.dcv.method, dcv_email: d.dcv.method === 'email' ? d.dcv.email : null }));
   const c = o.adminContact;
-  await db
+  // One statement: the order, then its domains and contact only when the order row was inserted.
+  const inserted = await db
+    .with('placed', (qb) =>
+      qb
+        .insertInto('orders')
+        .values({
+          id: o.id,
+          reseller_id: o.resellerId,
+          status: 'received',
+          product: o.product,
+          term_months: o.termMonths,
+          csr_pem: o.csrPem,
+          csr_sha256: o.csrSha256,
+          approver_email: o.approverEmail,
+          organization: o.organization === null ? null : JSON.stringify(o.organization),
+          language: o.language,
+          price_amount: o.priceAmount,
+          currency: o.currency,
+          idempotency_key: o.idempotencyKey,
+          request_hash: o.requestHash,
+          created_at: o.createdAt,
+          updated_at: o.createdAt,
+        })
+        .onConflict((oc) => oc.columns(['reseller_id', 'idempotency_key']).doNothing())
+        .returning('id'),
+    )
+    .with(
+      'domains',
+      // Raw, so parenthesised by hand: kysely does not wrap a raw common table expression.
+      () => sql`(
+        insert into order_domains (order_id, position, name, unicode, dcv_method, dcv_email)
+        select placed.id, d.position, d.name, d.unicode, d.dcv_method, d.dcv_email
+        from placed cross join jsonb_to_recordset(${JSON.stringify(domains)}::jsonb) as d(position int, name text, unicode text, dcv_method text, dcv_email text)
+      )`,
+    )
     .insertInto('order_contacts')
-    .values({ order_id: o.id, role: 'admin', first_name: c.firstName, last_name: c.lastName, email: c.email, phone: c.phone, country: c.country, title: c.title ?? null })
-    .execute();
-  return true;
+    .columns(['order_id', 'role', 'first_name', 'last_name', 'email', 'phone', 'country', 'title'])
+    .expression((eb) =>
+      eb
+        .selectFrom('placed')
+        .select([
+          'placed.id',
+          eb.val('admin').as('role'),
+          eb.val(c.firstName).as('first_name'),
+          eb.val(c.lastName).as('last_name'),
+          eb.val(c.email).as('email'),
+          eb.val(c.phone).as('phone'),
+          eb.val(c.country).as('country'),
+          eb.val(c.title ?? null).as('title'),
+        ]),
+    )
+    .returning('order_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 /** The order a reseller placed with an idempotency key, with the hash of the request that created it. */
