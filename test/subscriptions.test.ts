@@ -290,6 +290,10 @@ for (const db of DATABASES) {
       expect(after.subscription.next.action).toBe('none');
       expect(await webhookTypes(id)).toContain('order.certificate_revoked');
       expect((await h.call('POST', `/v1/orders/${id}/revoke`, { key, body: { reason: 'keyCompromise' } })).statusCode).toBe(409);
+      // The revocation ended the subscription: no reissue follows it either.
+      const reissue = await h.call('POST', `/v1/orders/${id}/reissue`, { key, body: { csr: buildCsr({ privateKey: ecKey('P-384'), commonName: after.domains[0]! }).pem } });
+      expect(reissue.statusCode, reissue.body).toBe(409);
+      expect((reissue.json() as { error: { code: string } }).error.code).toBe('certificate.revoked');
 
       // The CA's own CRL (its distribution point in the certificate) lists the serial with the reason.
       const full = (await h.call('GET', `/v1/orders/${id}/certificate?format=full`, { key })).body;

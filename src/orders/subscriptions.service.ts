@@ -41,6 +41,11 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Orders the sweep handles per run; the next run goes on where it stopped. */
 const SWEEP_BATCH = 200;
 
+/** A revocation for any reason but a successor's ends the subscription: nothing is reissued or renewed after it. */
+const endsTerm = (certificate: { readonly revocationReason: string | null } | undefined): boolean =>
+  certificate !== undefined && certificate.revocationReason !== null && certificate.revocationReason !== 'superseded';
+const revokedTerm = () => new CertbrokerError('conflict', 'certificate.revoked', 'The certificate of this order was revoked; the subscription ended with it.');
+
 const invalid = (fields: readonly FieldError[]) => new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', fields);
 
 /** A certificate of the term as the API shows it. */
@@ -252,9 +257,7 @@ export class SubscriptionsService {
       if (requestId !== undefined) {
         await f.updateCertificateRequest(trx, requestId, ['awaiting_csr'], { status: 'pending', csrPem: csr.pem, at: now });
       } else {
-        if (current.revocationReason !== null && current.revocationReason !== 'superseded') {
-          throw new CertbrokerError('conflict', 'certificate.revoked', 'The certificate of this order was revoked; the subscription ended with it.');
-        }
+        if (endsTerm(current)) throw revokedTerm();
         requestId = newId('crq');
         await f.insertCertificateRequest(trx, { id: requestId, orderId: order.id, kind: 'renewal', csrPem: csr.pem, followsCertificateId: current.id, at: now });
       }
@@ -336,6 +339,7 @@ export class SubscriptionsService {
     const requestId = newId('crq');
     const result = await this.#db.transaction().execute(async (trx) => {
       await lockOrder(trx, order.id);
+      if (endsTerm(await f.latestCertificate(trx, order.id))) throw revokedTerm();
       const now = this.#clock.now();
       let charged: Money | null = null;
       if (domains !== undefined) {
@@ -591,7 +595,7 @@ export class SubscriptionsService {
     const kinds = new Map(requests.map((r) => [r.id, r.kind]));
     const latest = certificates[certificates.length - 1];
     const open = requests.find((r) => r.kind === 'renewal' && (r.status === 'awaiting_csr' || r.status === 'pending'));
-    const ended = latest !== undefined && latest.revocationReason !== null && latest.revocationReason !== 'superseded';
+    const ended = endsTerm(latest);
     const step = nextStep(
       {
         termEndsAt: term?.endsAt ?? null,
