@@ -2,11 +2,14 @@
  * The portal and the console in a real browser (Debian's Chromium driven by playwright-core) against the
  * real server on a real port: sign-in, the order form validating as it is typed, approval on the
  * embedded CA's own site, issuance and download, a staff rejection of a fraud hold and its refund; the
- * account (API keys, branding with its preview), a document upload for an OV order; the console's mail
- * log, order search across resellers and dashboard charts. One server and one browser for all of them.
+ * account (API keys, branding with its preview, the webhook with its signed deliveries, settings), a
+ * document upload for an OV order, reissue and revocation of an issued order; the console's mail log,
+ * order search across resellers, dashboard charts, a reseller's top-up, the CA desk's organisation
+ * decisions and the retry of a dead letter. One server and one browser for all of them.
  * Screenshots go to test-artifacts/screenshots/ (kept by CI).
  */
 import { spawnSync } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -18,9 +21,10 @@ import type { SmtpSink } from '../src/mail/sink.js';
 import type { Store } from '../src/store/database.js';
 import { buildCsr, ecKey } from './support/csr-factory.js';
 import { DATABASES } from './support/databases.js';
-import { approvalOf } from './support/flow.js';
+import { approvalOf, approve } from './support/flow.js';
 import { orderBody, uniqueDomain } from './support/orders.js';
 import { startTestPlatform } from './support/platform.js';
+import { startWebhookReceiver } from './support/webhook-receiver.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -35,6 +39,7 @@ if (!HAVE_CHROMIUM) {
 
 describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
   let store: Store;
+  let clock: FixedClock;
   let platform: Platform;
   let sink: SmtpSink;
   let closePlatform: () => Promise<void>;
@@ -45,6 +50,8 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
   let other: { id: string; key: string };
   const staffEmail = 'reviewer@example.org';
   let staffKey: string;
+  /** Webhook endpoints the tests start, closed after all of them. */
+  const receivers: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     // The same build `npm install` and `npm start` make, when it is missing or older than web/src.
@@ -53,17 +60,13 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
 
     store = await DATABASES[0]!.open();
-    ({ platform, sink, close: closePlatform } = await startTestPlatform(store, new FixedClock(new Date())));
+    clock = new FixedClock(new Date());
+    ({ platform, sink, close: closePlatform } = await startTestPlatform(store, clock));
     platform.runner.start();
     app = await createHttpApp(platform, { rateLimit: null });
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 
-    const seed = async (name: string) => {
-      const created = await platform.accounts.createReseller({ name, repEmail: 'rep@example.net', currency: 'EUR' });
-      await platform.accounts.topUp({ type: 'system', id: 'test' }, created.reseller.id, { amount: '100.00', reference: `seed-${created.reseller.id}` });
-      return { id: created.reseller.id, key: created.apiKey.secret };
-    };
     reseller = { ...(await seed('Hosting Nord')), email: 'owner@hosting-nord.example.com' };
     await platform.portal.createOwner(reseller.id, { email: reseller.email, password: PASSWORD });
     other = await seed('Another Host');
@@ -75,11 +78,19 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
   });
 
   afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
     await browser?.close();
     await app?.close();
     await closePlatform?.();
     await store?.close();
   });
+
+  /** A reseller account with €100.00 on it, and its API key. */
+  const seed = async (name: string) => {
+    const created = await platform.accounts.createReseller({ name, repEmail: 'rep@example.net', currency: 'EUR' });
+    await platform.accounts.topUp({ type: 'system', id: 'test' }, created.reseller.id, { amount: '100.00', reference: `seed-${created.reseller.id}` });
+    return { id: created.reseller.id, key: created.apiKey.secret };
+  };
 
   const newPage = async (): Promise<{ context: BrowserContext; page: Page }> => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
@@ -107,10 +118,23 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
   };
 
   /** Calls the API with a key, as a reseller's software or a staff tool would. */
-  const call = async (key: string, method: 'GET' | 'POST', url: string, body?: unknown) => {
+  const call = async (key: string, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => {
     const res = await app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }) }, ...(body !== undefined && { payload: JSON.stringify(body) }) });
     expect(res.statusCode, res.body).toBeLessThan(300);
     return res.json() as Record<string, unknown>;
+  };
+
+  /**
+   * An order the embedded CA issued for `subscriberKey`: placed through the API, approved on the CA's site as
+   * the approver would. A key of its own, where the test revokes for key compromise: the CA then refuses that key.
+   */
+  const issuedOrder = async (key: string, domain: string, subscriberKey: KeyObject) => {
+    const { pem } = buildCsr({ privateKey: subscriberKey, commonName: domain, sans: [domain] });
+    const id = await placeByApi(key, orderBody({ csr: pem }, domain), `issued-${domain}`);
+    const mail = await sink.waitFor((m) => m.to.includes(`admin@${domain}`) && (m.text ?? '').includes('Approval code'), 15_000);
+    expect(await approve(approvalOf(mail))).toBe(200);
+    await expect.poll(async () => (await call(key, 'GET', `/v1/orders/${id}`)).status, { timeout: 20_000 }).toBe('issued');
+    return id;
   };
 
   it('orders with live validation, approves on the CA’s site, and downloads the issued certificate', async () => {
@@ -348,6 +372,262 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
     await page.getByRole('link', { name: 'Suppliers' }).click();
     await page.getByRole('heading', { name: 'Job queue' }).waitFor();
     await shoot(page, 'console-suppliers.png');
+    await context.close();
+  });
+
+  it('reissues an issued certificate for a new key, then revokes the order’s certificates for an RFC 5280 reason', async () => {
+    const domain = uniqueDomain();
+    const id = await issuedOrder(reseller.key, domain, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const { context, page } = await newPage();
+    await signIn(page, `/orders/${id}`, reseller.email);
+    const certificates = page.getByRole('table', { name: 'Certificates in this subscription' });
+    await certificates.getByRole('row').filter({ hasText: 'First issuance' }).getByText('Current').waitFor();
+
+    // The new key's CSR, decoded as it is pasted; the reissue waits in the queue while the runner is paused.
+    const reissue = page.getByRole('region', { name: 'Reissue' });
+    await reissue.getByRole('button', { name: 'Reissue…' }).click();
+    const newKey = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
+    await reissue.getByLabel('New certificate signing request (CSR)').fill(buildCsr({ privateKey: newKey, commonName: domain, sans: [domain] }).pem);
+    await reissue.getByText('Same 1 name(s) as the order.').waitFor();
+    await platform.runner.stop();
+    try {
+      await reissue.getByRole('button', { name: 'Request reissue' }).click();
+      await reissue.getByText(/^Reissue crq_\w+ requested/).waitFor();
+      await page.getByRole('list', { name: 'In progress' }).getByRole('listitem').filter({ hasText: 'Reissue' }).getByText('waiting for the CA').waitFor();
+      await page.getByRole('region', { name: 'Timeline' }).getByText('Reissue requested').waitFor();
+      const pending = (await call(reseller.key, 'GET', `/v1/orders/${id}`)).subscription as { pending: { kind: string; status: string }[] };
+      expect(pending.pending).toMatchObject([{ kind: 'reissue', status: 'pending' }]);
+      await shoot(page, 'order-page-reissue-pending.png');
+    } finally {
+      platform.runner.start();
+    }
+
+    // The page follows the reissue until the new certificate is in; the first one is superseded.
+    await certificates.getByRole('row').filter({ hasText: 'Reissue' }).getByText('Current').waitFor({ timeout: 20_000 });
+    await certificates.getByRole('row').filter({ hasText: 'First issuance' }).getByText('Superseded').waitFor();
+    expect(await page.getByRole('list', { name: 'In progress' }).count()).toBe(0);
+    expect(await reissue.getByText(/requested/).count()).toBe(0);
+    const download = await app.inject({ method: 'GET', url: `/v1/orders/${id}/certificate?format=pem`, headers: { authorization: `Bearer ${reseller.key}` } });
+    expect(download.statusCode).toBe(200);
+    const issued = new X509Certificate(download.body);
+    expect(issued.publicKey.export({ type: 'spki', format: 'der' }).equals(createPublicKey(newKey).export({ type: 'spki', format: 'der' }))).toBe(true);
+    expect(issued.subjectAltName).toBe(`DNS:${domain}`);
+
+    // Revocation names its reason and asks once more; then both certificates of the term are revoked.
+    const revoke = page.getByRole('region', { name: 'Revoke' });
+    await revoke.getByLabel('Reason').selectOption({ label: 'The private key was compromised' });
+    await revoke.getByRole('button', { name: 'Revoke certificate…' }).click();
+    const confirm = revoke.getByRole('group', { name: 'Revoke' });
+    await confirm.getByText(`Revoke the certificate for ${domain}? This cannot be undone.`).waitFor();
+    await confirm.getByRole('button', { name: 'Revoke now' }).click();
+    await revoke.getByText('Revocation of 2 certificate(s) requested.').waitFor();
+    const revoked = certificates.getByRole('row').filter({ hasText: 'Revoked' }).filter({ hasText: 'The private key was compromised' });
+    await expect.poll(() => revoked.count(), { timeout: 20_000 }).toBe(2);
+    await page.getByRole('region', { name: 'Timeline' }).getByText('Certificate revoked').first().waitFor();
+    const subscription = (await call(reseller.key, 'GET', `/v1/orders/${id}`)).subscription as { certificates: { kind: string; status: string; revocationReason: string | null; revokedAt: string | null }[] };
+    expect(subscription.certificates.map((c) => [c.kind, c.status, c.revocationReason])).toEqual([
+      ['initial', 'revoked', 'keyCompromise'],
+      ['reissue', 'revoked', 'keyCompromise'],
+    ]);
+    // The term ended with it: nothing is left to revoke or reissue, and the downloads say what they are.
+    await revoke.getByText('No certificate of this order is left to revoke').waitFor();
+    expect(await revoke.getByRole('button', { name: 'Revoke certificate…' }).count()).toBe(0);
+    expect(await reissue.count()).toBe(0);
+    await page.getByText('The certificate was revoked; no further certificate is issued for this order.').waitFor();
+    await page.locator('.card--accent').getByText(/^This certificate was revoked on .+ \(The private key was compromised\)\./).waitFor();
+    await shoot(page, 'order-page-revoked.png');
+    await context.close();
+  });
+
+  it('tops up a reseller in the console, and the reseller’s ledger has the entry', async () => {
+    const before = ((await call(other.key, 'GET', '/v1/account')).balance as { amount: number }).amount;
+    const { context, page } = await newPage();
+    await signIn(page, '/console', staffEmail);
+    await page.getByRole('link', { name: 'Resellers' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Another Host' });
+    await row.getByRole('button', { name: 'Top up' }).click();
+    const form = page.getByRole('form', { name: 'Top up Another Host' });
+    const amount = form.getByLabel('Amount (EUR)');
+
+    // Not an amount: the API's own message beside the field.
+    await amount.fill('a lot');
+    await form.getByRole('button', { name: 'Top up' }).click();
+    await form.locator('.field--invalid').filter({ has: page.getByLabel('Amount (EUR)') }).getByRole('alert').getByText(/^amount must be/).waitFor();
+
+    // A decimal comma as typed from a bank statement.
+    await amount.fill('250,50');
+    expect(await form.locator('.field--invalid').count()).toBe(0);
+    await form.getByLabel('Reference').fill('SEPA 2026-0042');
+    await form.getByLabel('Note').fill('Bank transfer of the December invoice');
+    await shoot(page, 'console-reseller-top-up.png');
+    await form.getByRole('button', { name: 'Top up' }).click();
+    await page.getByText('Another Host was credited €250.50.').waitFor();
+    const euros = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
+    await row.getByRole('cell', { name: euros.format((before + 25_050) / 100), exact: true }).first().waitFor();
+    expect(await form.count()).toBe(0);
+    await shoot(page, 'console-reseller-topped-up.png');
+
+    const ledger = (await call(other.key, 'GET', '/v1/account/ledger')).data as { kind: string; amount: { amount: number; currency: string }; balanceAfter: { amount: number }; reference: string; note: string | null }[];
+    expect(ledger[0]).toMatchObject({ kind: 'top_up', amount: { amount: 25_050, currency: 'EUR' }, balanceAfter: { amount: before + 25_050 }, note: 'Bank transfer of the December invoice' });
+    expect(ledger[0]?.reference).toContain('SEPA 2026-0042');
+    await context.close();
+  });
+
+  it('lets the CA desk reject one organisation and approve another, and the orders follow', async () => {
+    const desk = await seed('Kontor Süd');
+    const organization = (legalName: string) => ({ legalName, registrationNumber: 'HRB 4711', address: 'Hafenstr. 2', city: 'Hamburg', postalCode: '20457', country: 'DE', state: 'Hamburg' });
+    const approvedDomain = uniqueDomain();
+    const rejectedDomain = uniqueDomain();
+    const approved = await placeByApi(desk.key, orderBody({ product: 'ov-single', organization: organization('Muster Logistik AG') }, approvedDomain), `desk-${approvedDomain}`);
+    const rejected = await placeByApi(desk.key, orderBody({ product: 'ov-single', organization: organization('Schattenfirma Handels GmbH') }, rejectedDomain), `desk-${rejectedDomain}`);
+    // Domain control of the first is proven on the CA's site: only its organisation is left.
+    const mail = await sink.waitFor((m) => m.to.includes(`admin@${approvedDomain}`) && (m.text ?? '').includes('Approval code'), 15_000);
+    expect(await approve(approvalOf(mail))).toBe(200);
+    for (const id of [approved, rejected]) await expect.poll(async () => (await call(desk.key, 'GET', `/v1/orders/${id}`)).status, { timeout: 20_000 }).toBe('awaiting_validation');
+
+    const { context, page } = await newPage();
+    await signIn(page, '/console', staffEmail);
+    await page.getByRole('link', { name: 'CA desk' }).click();
+    const good = page.getByRole('article', { name: 'Muster Logistik AG' });
+    const bad = page.getByRole('article', { name: 'Schattenfirma Handels GmbH' });
+    await good.getByText('Domains validated').waitFor();
+    await good.getByText('Organisation pending').waitFor();
+    await bad.getByText('Domains not yet validated').waitFor();
+
+    // A rejection needs a reason: the API's message stands beside the field.
+    await bad.getByRole('button', { name: 'Reject organisation' }).click();
+    await bad.locator('.field--invalid').filter({ has: page.getByLabel('Reason') }).getByRole('alert').getByText('reason must say why the organisation could not be validated').waitFor();
+    const reason = bad.getByLabel('Reason');
+    await reason.fill('The register extract names a different company.');
+    expect(await bad.locator('.field--invalid').count()).toBe(0);
+    await shoot(page, 'console-ca-desk-reject.png');
+    await bad.getByRole('button', { name: 'Reject organisation' }).click();
+    await page.getByText('Schattenfirma Handels GmbH: organisation rejected; the CA cancels the order.').waitFor();
+    await bad.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await call(desk.key, 'GET', `/v1/orders/${rejected}`)).status, { timeout: 20_000 }).toBe('cancelled_by_supplier');
+    const events = (await call(desk.key, 'GET', `/v1/orders/${rejected}`)).events as { note: string | null }[];
+    expect(events.some((e) => e.note?.includes('The register extract names a different company.'))).toBe(true);
+
+    // Approved with domain control done: the certificate follows at once.
+    await good.getByRole('button', { name: 'Approve organisation' }).click();
+    await page.getByText('Muster Logistik AG: organisation approved; the certificate is being issued.').waitFor();
+    await good.waitFor({ state: 'detached' });
+    await expect.poll(async () => (await call(desk.key, 'GET', `/v1/orders/${approved}`)).status, { timeout: 20_000 }).toBe('issued');
+    await shoot(page, 'console-ca-desk-decided.png');
+    await context.close();
+  });
+
+  it('retries a dead webhook delivery from the dead letters once the endpoint answers again', async () => {
+    const south = await seed('Hosting Süd');
+    const endpoint = await startWebhookReceiver();
+    receivers.push(endpoint);
+    const domain = uniqueDomain();
+    const id = await placeByApi(south.key, orderBody({}, domain), `dead-${domain}`);
+    const mail = await sink.waitFor((m) => m.to.includes(`admin@${domain}`) && (m.text ?? '').includes('Approval code'), 15_000);
+    // The endpoint goes down before the certificate is issued: every attempt to tell of it fails.
+    endpoint.failNext(Number.MAX_SAFE_INTEGER);
+    await call(south.key, 'PUT', '/v1/account/webhook', { url: endpoint.url });
+    expect(await approve(approvalOf(mail))).toBe(200);
+    await expect.poll(async () => (await call(south.key, 'GET', `/v1/orders/${id}`)).status, { timeout: 20_000 }).toBe('issued');
+
+    // Each retry waits for its backoff on the platform's clock: let that time pass until the job is given up.
+    type Delivery = { eventId: string; eventType: string; attempt: number; statusCode: number | null };
+    type JobRow = { id: number; name: string; payload: { eventId?: string }; attempts: number; lastError: string | null };
+    const issuedEvent = async () => ((await call(south.key, 'GET', '/v1/account/webhook/deliveries')).data as Delivery[]).find((d) => d.eventType === 'order.issued')?.eventId;
+    const deadJob = async () => {
+      const eventId = await issuedEvent();
+      return ((await call(staffKey, 'GET', '/v1/staff/jobs?status=dead')).data as JobRow[]).find((j) => j.name === 'webhook.deliver' && eventId !== undefined && j.payload.eventId === eventId);
+    };
+    await expect
+      .poll(
+        async () => {
+          clock.advance(1);
+          platform.runner.kick();
+          return (await deadJob())?.attempts;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(12);
+    const job = (await deadJob()) as JobRow;
+    const eventId = job.payload.eventId as string;
+    expect(job.lastError).toBe(`Error: webhook delivery to ${endpoint.url} failed: HTTP 500`);
+    expect(endpoint.received).toHaveLength(0);
+
+    const { context, page } = await newPage();
+    await signIn(page, '/console', staffEmail);
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    const row = page.getByRole('row').filter({ hasText: eventId });
+    await row.getByText('webhook.deliver').waitFor();
+    await row.getByText('12 of 12 attempts').waitFor();
+    await row.getByText('failed: HTTP 500').waitFor();
+    await shoot(page, 'console-dead-letters.png');
+
+    // The endpoint is back; one more round delivers it.
+    endpoint.failNext(0);
+    await row.getByRole('button', { name: `Retry job ${job.id}` }).click();
+    await page.getByText(`Job ${job.id} (webhook.deliver) is queued again.`).waitFor();
+    await row.waitFor({ state: 'detached' });
+    await expect.poll(() => endpoint.received.filter((w) => w.id === eventId).length, { timeout: 20_000 }).toBe(1);
+    expect(endpoint.received.find((w) => w.id === eventId)?.json).toMatchObject({ type: 'order.issued', data: { orderId: id } });
+    // The queue's own record: the job is done (the newest done job up to its id is itself).
+    await expect.poll(async () => (await platform.jobAdmin.list({ status: 'done', limit: 1, before: job.id + 1 }))[0]?.id, { timeout: 20_000 }).toBe(job.id);
+    const deliveries = ((await call(south.key, 'GET', '/v1/account/webhook/deliveries')).data as Delivery[]).filter((d) => d.eventId === eventId);
+    expect(deliveries[0]).toMatchObject({ attempt: 13, statusCode: 204 });
+    expect(deliveries).toHaveLength(13);
+    await shoot(page, 'console-dead-letters-retried.png');
+    await context.close();
+  });
+
+  it('sets the webhook endpoint, shows its secret and the signed deliveries, and keeps changed settings', async () => {
+    const hooks = await startWebhookReceiver();
+    receivers.push(hooks);
+    const { context, page } = await newPage();
+    await signIn(page, '/account/api', reseller.email);
+    const card = page.getByRole('region', { name: 'Webhook' });
+    await card.getByLabel('Endpoint URL').fill(hooks.url);
+    await card.getByRole('button', { name: 'Save endpoint' }).click();
+    await card.getByText('Webhook endpoint saved.').waitFor();
+    // The secret is masked until asked for.
+    expect(await card.locator('.secret code').textContent()).toMatch(/^•+$/);
+    await card.getByRole('button', { name: 'Show' }).click();
+    const secret = (await card.locator('.secret code').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    expect(await call(reseller.key, 'GET', '/v1/account/webhook')).toMatchObject({ url: hooks.url, secret });
+
+    // An order's events arrive signed with that secret, and the log lists each delivery.
+    const domain = uniqueDomain();
+    const id = await placeByApi(reseller.key, orderBody({}, domain), `hook-${domain}`);
+    await expect.poll(() => hooks.received.filter((w) => w.json.data.orderId === id).map((w) => w.json.type), { timeout: 20_000 }).toContain('order.awaiting_validation');
+    const received = hooks.received.filter((w) => w.json.data.orderId === id);
+    expect(received.every((w) => hooks.verify(secret, w))).toBe(true);
+    // A delivery is logged once its answer is in, a moment after the receiver has the request.
+    const logged = async () => ((await call(reseller.key, 'GET', '/v1/account/webhook/deliveries')).data as { eventId: string; statusCode: number | null }[]).filter((d) => d.statusCode === 204).map((d) => d.eventId);
+    await expect.poll(logged, { timeout: 20_000 }).toEqual(expect.arrayContaining(received.map((w) => w.id)));
+    await page.reload();
+    const log = page.getByRole('region', { name: 'Delivery log' });
+    for (const w of received) {
+      const row = log.getByRole('row').filter({ hasText: w.id });
+      await row.getByText(w.json.type, { exact: true }).waitFor();
+      await row.getByText('204', { exact: true }).waitFor();
+      await row.getByText('attempt 1').waitFor();
+    }
+    await shoot(page, 'account-webhook.png');
+
+    await page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'Settings' }).click();
+    const settings = page.getByRole('form', { name: 'Settings' });
+    await settings.getByLabel('Default language of customer emails').selectOption({ label: 'Deutsch' });
+    await settings.getByLabel('The customer’s administrative contact').check();
+    const reuse = settings.getByLabel('Renew with the previous CSR (the same key)');
+    expect(await reuse.isChecked()).toBe(false);
+    await reuse.check();
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('Settings saved.').waitFor();
+    expect((await call(reseller.key, 'GET', '/v1/account')).settings).toEqual({ defaultLanguage: 'de', documentRequestsTo: 'customer', renewalKeyReuse: true });
+    await page.reload();
+    expect(await settings.getByLabel('Default language of customer emails').inputValue()).toBe('de');
+    expect(await settings.getByLabel('The customer’s administrative contact').isChecked()).toBe(true);
+    expect(await reuse.isChecked()).toBe(true);
+    await shoot(page, 'account-settings.png');
     await context.close();
   });
 });

@@ -142,6 +142,8 @@ export interface Branding {
 export interface AccountSettings {
   readonly defaultLanguage: 'en' | 'de';
   readonly documentRequestsTo: 'reseller' | 'customer';
+  /** Renewals within a term reuse the previous CSR (its key) instead of asking for a new one. */
+  readonly renewalKeyReuse: boolean;
 }
 
 export interface Account {
@@ -194,7 +196,7 @@ export interface SubscriptionCertificate {
   readonly kind: 'initial' | 'reissue' | 'renewal';
   readonly notBefore: string;
   readonly notAfter: string;
-  readonly status: 'current' | 'superseded' | 'revoked' | 'expired';
+  readonly status: 'current' | 'superseded' | 'revoking' | 'revoked' | 'expired';
   readonly revokedAt: string | null;
   readonly revocationReason: string | null;
 }

@@ -24,8 +24,8 @@ export function OrderHead({ order, listHref }: { order: OrderDetails; listHref: 
 export function OrderTimeline({ events, showActor = false }: { events: OrderDetails['events']; showActor?: boolean }) {
   const { t, tr, dateTime } = useI18n();
   return (
-    <section className="card">
-      <h2>{t('order.timeline')}</h2>
+    <section className="card" aria-labelledby="timeline-title">
+      <h2 id="timeline-title">{t('order.timeline')}</h2>
       <ol className="timeline">
         {[...events].reverse().map((e) => (
           <li key={e.id} className={e.toStatus ? `timeline__item timeline__item--${e.toStatus}` : 'timeline__item'}>

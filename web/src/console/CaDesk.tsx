@@ -38,6 +38,8 @@ export function CaDesk() {
   const { t } = useI18n();
   const [orders, setOrders] = useState<DeskOrder[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A decision takes the order off the desk, its card with it: what was decided is said here instead.
+  const [decided, setDecided] = useState<string | null>(null);
   const load = useCallback(() => {
     api<{ data: DeskOrder[] }>('GET', '/v1/staff/ca-desk/orders').then((r) => setOrders(r.data), (e: unknown) => setError(messageOf(e)));
   }, []);
@@ -50,6 +52,7 @@ export function CaDesk() {
         <p className="lead">{t('desk.lead')}</p>
       </div>
       {error !== null && <Notice kind="error">{error}</Notice>}
+      {decided !== null && <Notice kind="success">{decided}</Notice>}
       <LoadedList
         list={{ items: orders, error }}
         empty={
@@ -62,7 +65,14 @@ export function CaDesk() {
           <ul className="holds">
             {items.map((o) => (
               <li key={o.orderId}>
-                <DeskCard order={o} onChanged={load} />
+                <DeskCard
+                  order={o}
+                  onChanged={load}
+                  onDecided={(text) => {
+                    setDecided(text);
+                    load();
+                  }}
+                />
               </li>
             ))}
           </ul>
@@ -72,7 +82,7 @@ export function CaDesk() {
   );
 }
 
-function DeskCard({ order, onChanged }: { order: DeskOrder; onChanged: () => void }) {
+function DeskCard({ order, onChanged, onDecided }: { order: DeskOrder; onChanged: () => void; onDecided: (text: string) => void }) {
   const { t, dateTime, country } = useI18n();
   const [kind, setKind] = useState<DocumentKind>('registration_extract');
   const [note, setNote] = useState('');
@@ -86,11 +96,22 @@ function DeskCard({ order, onChanged }: { order: DeskOrder; onChanged: () => voi
     api<{ data: DeskDocument[] }>('GET', `${base}/documents`).then((r) => setDocuments(r.data), () => setDocuments([]));
   }, [base]);
 
-  const run = async (path: string, body: unknown, success: string) => {
+  /** A new value; the API's complaint about the previous one goes with it. */
+  const edit = (path: 'note' | 'reason', value: string, set: (value: string) => void) => {
+    set(value);
+    setFields((f) => f.filter((x) => x.path !== path));
+  };
+
+  /** Runs a desk action; `decides` when it settles the organisation, which takes the order off the desk. */
+  const run = async (path: string, body: unknown, success: string, decides = false) => {
     setFields([]);
     setMessage(null);
     try {
       await api('POST', `${base}/${path}`, { body });
+      if (decides) {
+        onDecided(success);
+        return;
+      }
       setMessage({ kind: 'success', text: success });
       setNote('');
       setReason('');
@@ -101,11 +122,12 @@ function DeskCard({ order, onChanged }: { order: DeskOrder; onChanged: () => voi
     }
   };
 
+  const name = order.organization?.legalName ?? order.names[0] ?? order.orderId;
   return (
     <article className="card hold" aria-labelledby={`desk-${order.orderId}`}>
       <header className="hold__head">
         <div>
-          <h2 id={`desk-${order.orderId}`}>{order.organization?.legalName ?? order.names[0]}</h2>
+          <h2 id={`desk-${order.orderId}`}>{name}</h2>
           <p className="muted small mono">
             {order.orderId} · {order.product} · {order.names.join(', ')}
           </p>
@@ -165,7 +187,7 @@ function DeskCard({ order, onChanged }: { order: DeskOrder; onChanged: () => voi
         <div className="inline-form">
           <DocumentKindField label={t('desk.askFor')} value={kind} onChange={setKind} />
           <Field label={t('desk.note')} errors={fields.filter((f) => f.path === 'note')}>
-            {(a) => <input {...a} type="text" value={note} onChange={(e) => setNote(e.target.value)} />}
+            {(a) => <input {...a} type="text" value={note} onChange={(e) => edit('note', e.target.value, setNote)} />}
           </Field>
           <button type="button" className="button" onClick={() => void run('document-requests', { kind, ...(note.trim() !== '' && { note: note.trim() }) }, t('desk.asked'))}>
             {t('desk.ask')}
@@ -173,12 +195,12 @@ function DeskCard({ order, onChanged }: { order: DeskOrder; onChanged: () => voi
         </div>
         <div className="inline-form">
           <Field label={t('desk.reason')} hint={t('desk.reasonHint')} errors={fields.filter((f) => f.path === 'reason')}>
-            {(a) => <input {...a} type="text" value={reason} onChange={(e) => setReason(e.target.value)} />}
+            {(a) => <input {...a} type="text" value={reason} onChange={(e) => edit('reason', e.target.value, setReason)} />}
           </Field>
-          <button type="button" className="button button--primary" onClick={() => void run('organization/approve', reason.trim() === '' ? {} : { reason: reason.trim() }, t('desk.approved'))}>
+          <button type="button" className="button button--primary" onClick={() => void run('organization/approve', reason.trim() === '' ? {} : { reason: reason.trim() }, t(order.domainControlValidated && order.hold === null ? 'desk.approved' : 'desk.approvedWaiting', { name }), true)}>
             {t('desk.approve')}
           </button>
-          <button type="button" className="button button--danger" onClick={() => void run('organization/reject', { reason: reason.trim() }, t('desk.rejected'))}>
+          <button type="button" className="button button--danger" onClick={() => void run('organization/reject', { reason: reason.trim() }, t('desk.rejected', { name }), true)}>
             {t('desk.reject')}
           </button>
           {order.hold ? (

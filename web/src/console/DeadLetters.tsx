@@ -62,7 +62,16 @@ export function DeadLetters() {
                       <div className="muted small">
                         #{j.id} · {t('jobs.attempts', { n: j.attempts, max: j.maxAttempts })}
                       </div>
-                      <code className="payload">{JSON.stringify(j.payload)}</code>
+                      {Object.keys(j.payload).length > 0 && (
+                        <dl className="payload">
+                          {Object.entries(j.payload).map(([key, value]) => (
+                            <div key={key}>
+                              <dt>{key}</dt>
+                              <dd title={shown(value)}>{shown(value)}</dd>
+                            </div>
+                          ))}
+                        </dl>
+                      )}
                     </td>
                     <td className="error-text">{j.lastError ?? t('common.none')}</td>
                     <td>{j.finishedAt ? dateTime(j.finishedAt) : t('common.none')}</td>
@@ -81,4 +90,9 @@ export function DeadLetters() {
       </div>
     </section>
   );
+}
+
+/** A payload value as staff read it: text as it is, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

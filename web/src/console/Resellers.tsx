@@ -139,7 +139,19 @@ function AccountAction({ reseller, action, onCancel, onDone }: { reseller: Accou
     <form className="inline-form inline-form--wide" onSubmit={submit} noValidate aria-label={t(action === 'top-up' ? 'res.topUpFor' : 'res.limitFor', { name: reseller.name })}>
       {error !== null && <Notice kind="error">{error}</Notice>}
       <Field label={t(action === 'top-up' ? 'res.amount' : 'res.newLimit', { currency: reseller.currency })} errors={amountErrors}>
-        {(a) => <input {...a} type="text" inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} />}
+        {(a) => (
+          <input
+            {...a}
+            type="text"
+            inputMode="decimal"
+            value={amount}
+            onChange={(e) => {
+              // The API's complaint was about the previous value: it goes with it.
+              setAmount(e.target.value);
+              setFields((f) => f.filter((x) => x.path !== 'amount' && x.path !== 'creditLimit'));
+            }}
+          />
+        )}
       </Field>
       {action === 'top-up' && (
         <>

@@ -8,19 +8,26 @@ import { Link } from '../router.js';
 import { DocumentsCard } from './order/DocumentsCard.js';
 import { ReissueCard } from './order/ReissueCard.js';
 import { RevokeCard } from './order/RevokeCard.js';
-import { SubscriptionCard } from './order/SubscriptionCard.js';
+import { endedByRevocation, SubscriptionCard } from './order/SubscriptionCard.js';
 
 /** Statuses in which the order still moves on its own: the page follows it. */
 const MOVING: ReadonlySet<OrderStatus> = new Set(['received', 'released', 'awaiting_validation']);
 const FOLLOW_MS = 2000;
 const FORMATS = ['pem', 'chain', 'full', 'pkcs7'] as const;
 
+/** A reissue or renewal under way, or a revocation the CA has yet to confirm: the page follows these too. */
+function inProgress(order: OrderDetails): boolean {
+  const subscription = order.subscription;
+  if (!subscription) return false;
+  return subscription.pending.some((p) => p.status === 'pending') || subscription.certificates.some((c) => c.status === 'revoking');
+}
+
 /**
  * One order: status, hold notice, details, subscription, timeline, document requests and uploads,
  * approval resend, cancellation, downloads, reissue and revocation.
  */
 export function OrderPage({ id }: { id: string }) {
-  const { t, money, dateTime } = useI18n();
+  const { t, tr, money, dateTime } = useI18n();
   const [order, setOrder] = useState<OrderDetails | null>(null);
   const [missing, setMissing] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
@@ -46,7 +53,7 @@ export function OrderPage({ id }: { id: string }) {
   }, [load]);
 
   useEffect(() => {
-    if (order === null || !MOVING.has(order.status)) return;
+    if (order === null || !(MOVING.has(order.status) || inProgress(order))) return;
     const timer = setTimeout(() => void load(), FOLLOW_MS);
     return () => clearTimeout(timer);
   }, [order, load]);
@@ -97,6 +104,8 @@ export function OrderPage({ id }: { id: string }) {
   const cancellableAt = order.cancellableAt === null ? null : new Date(order.cancellableAt);
   const canCancel = cancellableAt !== null && cancellableAt.getTime() <= Date.now();
   const base = `/v1/orders/${encodeURIComponent(order.id)}`;
+  const certificates = order.subscription?.certificates ?? [];
+  const latest = certificates[certificates.length - 1];
 
   return (
     <article className="order">
@@ -110,6 +119,10 @@ export function OrderPage({ id }: { id: string }) {
           {order.status === 'issued' && (
             <section className="card card--accent">
               <h2>{t('order.certificate')}</h2>
+              {latest?.status === 'revoked' && latest.revokedAt !== null && (
+                <Notice kind="warning">{t('order.revokedNotice', { date: dateTime(latest.revokedAt), reason: tr(`revoke.reason.${latest.revocationReason}`, latest.revocationReason ?? '') })}</Notice>
+              )}
+              {latest?.status === 'revoking' && <Notice kind="info">{t('order.revokingNotice', { reason: tr(`revoke.reason.${latest.revocationReason}`, latest.revocationReason ?? '') })}</Notice>}
               <ul className="downloads">
                 {FORMATS.map((f) => (
                   <li key={f}>
@@ -203,7 +216,7 @@ export function OrderPage({ id }: { id: string }) {
 
           {order.status === 'issued' && (
             <>
-              <ReissueCard order={order} onRequested={() => void load()} />
+              {!endedByRevocation(certificates) && <ReissueCard order={order} onRequested={() => void load()} />}
               <RevokeCard order={order} onRevoked={() => void load()} />
             </>
           )}

@@ -1,14 +1,15 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError, messageOf, type Account, type AccountSettings, type FieldError } from '../../api.js';
 import { Field, Notice } from '../../components.js';
 import { useI18n } from '../../i18n/index.js';
 
-/** Account settings: the default language of customer emails, and who receives the CA's document requests. */
+/** Account settings: the default language of customer emails, who receives the CA's document requests, and how renewals get their CSR. */
 export function SettingsCard({ account, onSaved }: { account: Account; onSaved: (a: Account) => void }) {
   const { t } = useI18n();
   const [settings, setSettings] = useState<AccountSettings>(account.settings);
   const [fields, setFields] = useState<readonly FieldError[]>([]);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
+  const reuseHint = useId();
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -47,6 +48,16 @@ export function SettingsCard({ account, onSaved }: { account: Account; onSaved: 
           ))}
         </fieldset>
       </div>
+      <fieldset className="field choice">
+        <legend className="label">{t('settings.renewals')}</legend>
+        <label className="choice__item">
+          <input type="checkbox" checked={settings.renewalKeyReuse} aria-describedby={reuseHint} onChange={(e) => setSettings((s) => ({ ...s, renewalKeyReuse: e.target.checked }))} />
+          <span>{t('settings.renewalKeyReuse')}</span>
+        </label>
+        <p id={reuseHint} className="field__hint">
+          {t('settings.renewalKeyReuseHint')}
+        </p>
+      </fieldset>
       <button type="submit" className="button button--primary">
         {t('settings.save')}
       </button>

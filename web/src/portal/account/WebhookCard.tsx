@@ -69,7 +69,7 @@ export function WebhookCard() {
 
   return (
     <>
-      <div className="card" aria-labelledby="hook-title">
+      <section className="card" aria-labelledby="hook-title">
         <h2 id="hook-title">{t('hook.title')}</h2>
         <p className="muted small">{t('hook.lead')}</p>
         {message !== null && <Notice kind={message.kind}>{message.text}</Notice>}
@@ -104,8 +104,8 @@ export function WebhookCard() {
             )}
           </form>
         )}
-      </div>
-      <div className="card" aria-labelledby="deliveries-title">
+      </section>
+      <section className="card" aria-labelledby="deliveries-title">
         <h2 id="deliveries-title">{t('hook.deliveries')}</h2>
         {deliveries.error !== null && <Notice kind="error">{deliveries.error}</Notice>}
         <LoadedList list={deliveries} empty={<p className="empty">{t('hook.noDeliveries')}</p>}>
@@ -146,7 +146,7 @@ export function WebhookCard() {
           )}
         </LoadedList>
         <LoadMore pages={deliveries} />
-      </div>
+      </section>
     </>
   );
 }

@@ -17,6 +17,9 @@ export function ReissueCard({ order, onRequested }: { order: OrderDetails; onReq
   const [fields, setFields] = useState<readonly FieldError[]>([]);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
+  // The request this card placed: its confirmation shows while it is pending; the certificates table then tells the rest.
+  const [requested, setRequested] = useState<string | null>(null);
+  const settled = requested !== null && !!order.subscription && !order.subscription.pending.some((p) => p.requestId === requested);
 
   useEffect(() => {
     if (csr.trim() === '') {
@@ -26,10 +29,11 @@ export function ReissueCard({ order, onRequested }: { order: OrderDetails; onReq
     }
     const abort = new AbortController();
     const timer = setTimeout(() => {
-      api<DecodedCsr>('POST', '/v1/csr/decode', { body: { csr }, signal: abort.signal }).then(
-        (d) => {
-          setDecoded(d);
-          setFields([]);
+      // The decoder answers 200 with the CSR or with every rule it breaks.
+      api<{ csr: DecodedCsr | null; errors: FieldError[] }>('POST', '/v1/csr/decode', { body: { csr }, signal: abort.signal }).then(
+        (r) => {
+          setDecoded(r.csr);
+          setFields(r.errors);
         },
         (e: unknown) => {
           if (abort.signal.aborted) return;
@@ -53,6 +57,7 @@ export function ReissueCard({ order, onRequested }: { order: OrderDetails; onReq
     event.preventDefault();
     setBusy(true);
     setMessage(null);
+    setRequested(null);
     try {
       // One key per CSR: a second click on the same request repeats it instead of paying for added names twice.
       const result = await api<{ requestId: string; charged: Money | null }>('POST', `/v1/orders/${encodeURIComponent(order.id)}/reissue`, {
@@ -61,7 +66,9 @@ export function ReissueCard({ order, onRequested }: { order: OrderDetails; onReq
       });
       const cost = result.charged && result.charged.amount > 0 ? t('reissue.cost', { amount: money(result.charged.amount, result.charged.currency) }) : '';
       setMessage({ kind: 'success', text: `${t('reissue.requested', { id: result.requestId })} ${cost}`.trim() });
+      setRequested(result.requestId);
       setCsr('');
+      setOpen(false);
       onRequested();
     } catch (e) {
       if (e instanceof ApiError && e.fields.length > 0) setFields(e.fields);
@@ -82,7 +89,7 @@ export function ReissueCard({ order, onRequested }: { order: OrderDetails; onReq
         )}
       </div>
       <p className="muted small">{t('reissue.lead')}</p>
-      {message !== null && <Notice kind={message.kind}>{message.text}</Notice>}
+      {message !== null && !settled && <Notice kind={message.kind}>{message.text}</Notice>}
       {open && (
         <form onSubmit={submit} noValidate>
           <Field label={t('reissue.csr')} hint={t('form.csrHint')} errors={fields}>

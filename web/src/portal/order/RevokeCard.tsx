@@ -19,8 +19,8 @@ export function RevokeCard({ order, onRevoked }: { order: OrderDetails; onRevoke
     setBusy(true);
     setMessage(null);
     try {
-      await api('POST', `/v1/orders/${encodeURIComponent(order.id)}/revoke`, { body: { reason } });
-      setMessage({ kind: 'success', text: t('revoke.done') });
+      const result = await api<{ revocations: unknown[] }>('POST', `/v1/orders/${encodeURIComponent(order.id)}/revoke`, { body: { reason } });
+      setMessage({ kind: 'success', text: t('revoke.done', { n: result.revocations.length }) });
       onRevoked();
     } catch (e) {
       // 404: this API does not revoke (yet) or the order is gone; 409: the order's state does not allow it. The API says which.
@@ -31,6 +31,18 @@ export function RevokeCard({ order, onRevoked }: { order: OrderDetails; onRevoke
       setConfirming(false);
     }
   };
+
+  // Without a subscription view (an older API) the API alone says whether anything is left to revoke.
+  const revocable = order.subscription ? order.subscription.certificates.some((c) => c.status === 'current' || c.status === 'superseded') : true;
+  if (!revocable) {
+    return (
+      <section className="card" aria-labelledby="revoke-title">
+        <h2 id="revoke-title">{t('revoke.title')}</h2>
+        {message !== null && <Notice kind={message.kind}>{message.text}</Notice>}
+        <p className="muted small">{t('revoke.nothingLeft')}</p>
+      </section>
+    );
+  }
 
   return (
     <section className="card" aria-labelledby="revoke-title">

@@ -1,13 +1,15 @@
 import type { Subscription } from '../../api.js';
-import { useI18n } from '../../i18n/index.js';
+import { useI18n, type I18n } from '../../i18n/index.js';
 
 /** The subscription behind an order: its term as a bar with today on it, the certificates issued in it, and what comes next. */
 export function SubscriptionCard({ subscription }: { subscription: Subscription }) {
-  const { t, date, tr } = useI18n();
+  const i18n = useI18n();
+  const { t, date, tr } = i18n;
   const { startsAt, endsAt } = subscription;
   const start = startsAt === null ? null : new Date(startsAt).getTime();
   const end = endsAt === null ? null : new Date(endsAt).getTime();
   const elapsed = start !== null && end !== null && end > start ? Math.min(1, Math.max(0, (Date.now() - start) / (end - start))) : 0;
+  const next = nextText(subscription, i18n);
   return (
     <section className="card" aria-labelledby="subscription-title">
       <h2 id="subscription-title">{t('sub.title')}</h2>
@@ -21,9 +23,9 @@ export function SubscriptionCard({ subscription }: { subscription: Subscription 
           <span className="term__fill" style={{ width: `${elapsed * 100}%` }} />
         </div>
       </div>
-      {subscription.next.note !== '' && (
+      {next !== '' && (
         <p className="next-step">
-          <span className="next-step__label">{t('sub.next')}</span> {subscription.next.note}
+          <span className="next-step__label">{t('sub.next')}</span> {next}
         </p>
       )}
       {subscription.certificates.length > 0 && (
@@ -62,14 +64,41 @@ export function SubscriptionCard({ subscription }: { subscription: Subscription 
         </table>
       )}
       {subscription.pending.length > 0 && (
-        <ul className="pending">
+        <ul className="pending" aria-label={t('sub.pending')}>
           {subscription.pending.map((p) => (
             <li key={p.requestId}>
-              {tr(`sub.kind.${p.kind}`, p.kind)} · {p.status} · <span className="muted">{date(p.createdAt)}</span>
+              <strong>{tr(`sub.kind.${p.kind}`, p.kind)}</strong> · {tr(`sub.request.${p.status}`, p.status)} · <span className="muted">{date(p.createdAt)}</span>
             </li>
           ))}
         </ul>
       )}
     </section>
   );
+}
+
+/** The next step in the reader's language; the API's own English sentence for a step this page does not know. */
+function nextText({ next, certificates }: Subscription, { t, date }: I18n): string {
+  const on = next.at === null ? '' : date(next.at);
+  switch (next.action) {
+    case 'none':
+      return t(endedByRevocation(certificates) ? 'sub.next.revoked' : 'sub.next.notStarted');
+    case 'renewal':
+      return t('sub.next.renewal', { date: on });
+    case 'renewal_awaiting_csr':
+      return t('sub.next.awaitingCsr');
+    case 'renewal_in_progress':
+      return t('sub.next.inProgress');
+    case 'term_ends':
+      return t('sub.next.termEnds', { date: on });
+    case 'ended':
+      return t('sub.next.ended', { date: on });
+    default:
+      return next.note;
+  }
+}
+
+/** The API's rule: the latest certificate revoked for any reason but `superseded` ends the term; nothing follows it. */
+export function endedByRevocation(certificates: Subscription['certificates']): boolean {
+  const latest = certificates[certificates.length - 1];
+  return latest !== undefined && latest.revocationReason !== null && latest.revocationReason !== 'superseded';
 }
