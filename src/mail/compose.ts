@@ -1,5 +1,6 @@
 import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Language } from '../domain/order.js';
 import { replyAddress } from './reply-address.js';
@@ -96,6 +97,20 @@ async function collect(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The DKIM key, parsed once: handed the PEM, every signature would parse it again, which costs twice
+ * what the RSA signature itself does (1.1 ms against 0.36 ms here).
+ */
+const dkimKeys = new Map<string, KeyObject>();
+function dkimKey(pem: string): KeyObject {
+  let key = dkimKeys.get(pem);
+  if (key === undefined) {
+    key = createPrivateKey(pem);
+    dkimKeys.set(pem, key);
+  }
+  return key;
+}
+
 /** Builds and DKIM-signs the message for one recipient. */
 export async function composeMessage(request: ComposeRequest, identity: MailIdentity): Promise<ComposedMessage> {
   assertPlainAddress(request.to);
@@ -141,7 +156,8 @@ export async function composeMessage(request: ComposeRequest, identity: MailIden
   const signer = new DKIM({
     domainName: domain,
     keySelector: identity.dkim.selector,
-    privateKey: identity.dkim.privateKeyPem,
+    // nodemailer hands the key to crypto's Sign, which takes a KeyObject as well as a PEM.
+    privateKey: dkimKey(identity.dkim.privateKeyPem) as unknown as string,
     headerFieldNames: [SIGNED_HEADERS, ...Object.keys(extraHeaders)].join(':'),
   });
   const signed = await collect(signer.sign(unsigned));
