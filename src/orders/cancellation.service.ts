@@ -249,6 +249,6 @@ export class CancellationService {
   }
 
   async #notify(trx: Executor, order: OrderDetails, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
-    await this.#webhooks.record(trx, { resellerId: order.resellerId, type, orderId: order.id, data: { orderId: order.id, ...data }, key: `${order.id}:${type}` });
+    await this.#webhooks.recordOrderEvent(trx, order, type, data);
   }
 }

@@ -115,13 +115,7 @@ export class DocumentsService {
         note: `The certificate authority needs ${DOCUMENT_KIND_LABELS.en[request.kind]} (request ${request.id})${request.note === '' ? '' : `: ${request.note}`}`,
         data: { requestId: request.id, kind: request.kind },
       });
-      await this.#webhooks.record(trx, {
-        resellerId: order.resellerId,
-        type: 'order.documents_requested',
-        orderId: order.id,
-        data: { orderId: order.id, requestId: request.id, kind: request.kind, note: request.note },
-        key: `${order.id}:documents_requested:${request.id}`,
-      });
+      await this.#webhooks.recordOrderEvent(trx, order, 'order.documents_requested', { requestId: request.id, kind: request.kind, note: request.note }, `documents_requested:${request.id}`);
       await this.#notices(trx, order, reseller, request);
     });
   }

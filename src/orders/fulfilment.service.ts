@@ -679,7 +679,7 @@ export class FulfilmentService {
   }
 
   async #notify(trx: Executor, order: OrderDetails, type: WebhookEventType, data: Record<string, unknown>, key: string = type): Promise<void> {
-    await this.#webhooks.record(trx, { resellerId: order.resellerId, type, orderId: order.id, data: { orderId: order.id, ...data }, key: `${order.id}:${key}` });
+    await this.#webhooks.recordOrderEvent(trx, order, type, data, key);
   }
 
   #order(job: Job): Promise<OrderDetails> {

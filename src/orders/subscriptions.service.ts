@@ -646,7 +646,7 @@ export class SubscriptionsService {
   }
 
   async #notify(trx: Executor, resellerId: string, orderId: string, type: WebhookEventType, data: Record<string, unknown>, key: string): Promise<void> {
-    await this.#webhooks.record(trx, { resellerId, type, orderId, data: { orderId, ...data }, key: `${orderId}:${key}` });
+    await this.#webhooks.recordOrderEvent(trx, { id: orderId, resellerId }, type, data, key);
   }
 
   #order(job: Job): Promise<OrderDetails> {

@@ -73,18 +73,19 @@ export class Webhooks {
   }
 
   /**
-   * Records an event for the reseller in the caller's transaction and queues its delivery. The event id is
-   * stable, so a repeated delivery of it is recognisable; `key` makes recording idempotent.
+   * Records an event about one of the reseller's orders in the caller's transaction and queues its
+   * delivery. Its data names the order; `key` (default: the type) makes recording idempotent within the
+   * order, and the event id derived from it is stable, so a repeated delivery is recognisable.
    */
-  async record(trx: Executor, e: { resellerId: string; type: WebhookEventType; orderId: string | null; data: Record<string, unknown>; key: string }): Promise<void> {
-    const id = `evt_${createHmac('sha256', 'webhook-event-id').update(`${e.resellerId}:${e.key}`).digest('hex').slice(0, 24)}`;
+  async recordOrderEvent(trx: Executor, order: { readonly id: string; readonly resellerId: string }, type: WebhookEventType, data: Record<string, unknown>, key: string = type): Promise<void> {
+    const id = `evt_${createHmac('sha256', 'webhook-event-id').update(`${order.resellerId}:${order.id}:${key}`).digest('hex').slice(0, 24)}`;
     const createdAt = this.#clock.now();
     await repo.insertWebhookEvent(trx, {
       id,
-      resellerId: e.resellerId,
-      type: e.type,
-      orderId: e.orderId,
-      payload: { id, type: e.type, createdAt: createdAt.toISOString(), data: e.data },
+      resellerId: order.resellerId,
+      type,
+      orderId: order.id,
+      payload: { id, type, createdAt: createdAt.toISOString(), data: { orderId: order.id, ...data } },
       createdAt,
     });
     await this.#queue.enqueue(trx, { name: 'webhook.deliver', payload: { eventId: id }, dedupeKey: `webhook.deliver:${id}`, maxAttempts: 12 });
