@@ -59,13 +59,16 @@ export function createListScenario(overrides: Partial<ListOptions> = {}): Scenar
           return result;
         };
         const fill = (total: number) => filler.fillTo(total, (done) => progress(`filling to ${count(total)} orders`, done, total));
+        // Warm-up after each fill: JIT, connections, the index's upper pages in the cache.
+        const warmUp = () =>
+          runLoad({ url: servers.app, path: '/v1/orders', method: 'GET', headers: { authorization: `Bearer ${servers.apiKey}` }, bodies: Array.from({ length: 200 }, () => ''), concurrency: options.concurrency, durationMs: 1000, expectStatus: 200 });
         await fill(options.small);
-        // Warm-up: JIT, connections, the index's upper pages in the cache.
-        await runLoad({ url: servers.app, path: '/v1/orders', method: 'GET', headers: { authorization: `Bearer ${servers.apiKey}` }, bodies: Array.from({ length: 200 }, () => ''), concurrency: options.concurrency, durationMs: 1000, expectStatus: 200 });
+        await warmUp();
         const peak = await list(`GET /v1/orders, ${count(options.small)} orders, peak`);
         const rate = peak.throughput / 2;
         const small = await list(`GET /v1/orders, ${count(options.small)} orders, half peak`, rate);
         await fill(options.large);
+        await warmUp();
         const large = await list(`GET /v1/orders, ${count(options.large)} orders, same rate`, rate);
         const kase = `open loop at ${rate.toFixed(0)} req/s, ${options.concurrency} connections`;
         return [
