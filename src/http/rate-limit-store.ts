@@ -28,11 +28,11 @@ interface Window {
  * does not follow the injected clock. A database error lets the request through (the plugin's
  * `skipOnError`): a counter must not take the API down.
  *
- * A round trip and a commit per request would cost placement a tenth of its throughput, so a key far
- * from its limit (under a quarter of it, as this process last saw the shared count) is counted in
- * memory and written with every other such key every 50 ms in one statement. From a quarter on, each
- * hit is written at once with what was pending, and the answer is the shared count: near the limit the
- * count is exact. A burst that goes from nothing to the whole limit within 50 ms across several
+ * So that an API call does not pay a round trip and a commit of its own for counting, a key far from
+ * its limit (under a quarter of it, as this process last saw the shared count) is counted in memory
+ * and written with every other such key every 50 ms in one statement. From a quarter on, each hit is
+ * written at once with what was pending, and the answer is the shared count: near the limit the count
+ * is exact. A burst that goes from nothing to the whole limit within 50 ms across several
  * processes can overshoot by what each of them held back, a quarter of the limit at most.
  */
 export function databaseRateLimitStore(db: Db) {
