@@ -10,6 +10,7 @@ import { orderBody, uniqueDomain } from './support/orders.js';
 import { TEST_PLATFORM_NAME, TEST_PUBLIC_BASE_URL } from './support/platform.js';
 import { startWebhookReceiver } from './support/webhook-receiver.js';
 import { approvalOf } from './support/flow.js';
+import { issueTestCertificate } from './support/mail-fixtures.js';
 import { PermanentJobError } from '../src/jobs/queue.js';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g;
@@ -152,7 +153,9 @@ for (const db of DATABASES) {
 
     it('holds back a certificate that overtakes the release until the order is released, and refuses one for an unknown request', async () => {
       const { key } = await h.reseller({ topUp: 10_000 });
-      const certificate = { certificatePem: '', chainPem: [], rootPem: '', serialNumber: '01', notBefore: new Date(), notAfter: new Date() };
+      const domain = uniqueDomain();
+      const issued = issueTestCertificate(domain);
+      const certificate = { ...issued, rootPem: issued.chainPem[0] };
       const early = (orderId: string) => ({ type: 'issued', eventId: `early-${orderId}`, orderId, requestId: 'initial', certificate });
       // A fast supplier's event is handled after the supplier accepted, before the submission released the order.
       const overtaken: unknown[] = [];
@@ -167,7 +170,7 @@ for (const db of DATABASES) {
       });
       let placed: { id: string };
       try {
-        placed = (await h.call('POST', '/v1/orders', { key, body: orderBody(), headers: { 'idempotency-key': `early-${uniqueDomain()}` } })).json() as { id: string };
+        placed = (await h.call('POST', '/v1/orders', { key, body: orderBody({}, domain), headers: { 'idempotency-key': `early-${domain}` } })).json() as { id: string };
         await settle(h);
       } finally {
         for (const { supplier, submit } of originals) supplier.submit = submit;
@@ -180,6 +183,10 @@ for (const db of DATABASES) {
       const released = (await h.call('GET', `/v1/orders/${placed.id}`, { key })).json() as { status: string; events: { type: string }[] };
       expect(released.status).toBe('awaiting_validation');
       expect(released.events.map((e) => e.type)).not.toContain('certificate.issued_after_close');
+      // Retried once the order is released, the same event issues the order.
+      await h.platform.fulfilment.supplierEventJob({ payload: { event: early(placed.id) } } as never);
+      const after = (await h.call('GET', `/v1/orders/${placed.id}`, { key })).json() as { status: string };
+      expect(after.status).toBe('issued');
       // A certificate for a request the order never made is refused for good.
       const unknown = { ...early(placed.id), eventId: `unknown-${placed.id}`, requestId: `${placed.id}/nonsense` };
       await expect(h.platform.fulfilment.supplierEventJob({ payload: { event: unknown } } as never)).rejects.toBeInstanceOf(PermanentJobError);

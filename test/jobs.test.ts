@@ -141,7 +141,7 @@ for (const db of DATABASES) {
       expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
     });
 
-    it('retries a failing job from the running pool with its backoff, then sends it to the dead letters', async () => {
+    it('retries a failing job from the running pool until its last attempt, then sends it to the dead letters (backoff: the injected-clock test above)', async () => {
       const clock = new FixedClock();
       const queue = new JobQueue({ clock });
       const attempts: number[] = [];

@@ -143,8 +143,12 @@ for (const db of DATABASES) {
       expect(ctx.events.ofType('rejected')).toHaveLength(0);
       expect(await ctx.count('localca_requests', "state = 'declined'")).toBe(1);
       expect(await refusal(ca.resendApproval({ supplierOrderId }))).toMatchObject({ code: 'not_awaiting_validation' });
-      // The request is known: repeating it changes nothing.
+      // The request is known: repeating it changes nothing (no new request, no new email).
+      const [requests, sent] = [await ctx.count('localca_requests'), ctx.mail.sent.length];
       await expect(ca.reissue({ supplierOrderId, requestId: 'declined-1', csrPem: 'not looked at', validityDays: 90 })).resolves.toBeUndefined();
+      expect(await ctx.count('localca_requests')).toBe(requests);
+      expect(await ctx.count('localca_requests', "state = 'declined'")).toBe(1);
+      expect(ctx.mail.sent).toHaveLength(sent);
     });
   });
 }

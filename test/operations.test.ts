@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/cli/logging.js';
 import { createHttpApp, createPlatform } from '../src/cli/platform.js';
@@ -144,7 +145,10 @@ describe('structured logs', () => {
       expect(orderRoute.map((l) => l.msg).sort()).toEqual(['incoming request', 'request completed']);
       for (const line of orderRoute) expect(line.orderId).toBe(orderId);
 
-      const jobLines = lines.filter((l) => l.orderId === orderId && typeof l.jobId === 'number');
+      // The order's jobs as the queue knows them: each of their log lines must name the order.
+      const orderJobs = new Set((await store.db.selectFrom('jobs').select('id').where(sql<string>`payload->>'orderId'`, '=', orderId).execute()).map((r) => Number(r.id)));
+      const jobLines = lines.filter((l) => typeof l.jobId === 'number' && orderJobs.has(l.jobId));
+      for (const line of jobLines) expect(line.orderId, `${String(line.job)} ${line.msg}`).toBe(orderId);
       expect(jobLines.map((l) => l.job)).toEqual(expect.arrayContaining(['order.screen', 'supplier.submit']));
       for (const job of new Set(jobLines.map((l) => l.jobId))) {
         const own = jobLines.filter((l) => l.jobId === job);

@@ -345,6 +345,8 @@ describe.skipIf(!HAVE_CHROMIUM)('portal and console in Chromium', () => {
     // Only that order (a header row and one row), once the search has gone out.
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await page.getByLabel('Order number, domain or reseller').fill('Another Host');
+    // By reseller name: that reseller's other orders join the one found by its domain.
+    await expect.poll(() => page.getByRole('row').count()).toBeGreaterThan(2);
     await page.getByRole('row').filter({ hasText: foreign }).waitFor();
     await row.getByRole('link', { name: foreignDomain }).click();
     await page.getByRole('heading', { level: 1, name: foreignDomain }).waitFor();

@@ -29,7 +29,7 @@ for (const db of DATABASES) {
       await store?.close();
     });
 
-    it('holds hits far below the limit in memory and writes every key’s hits in one go', async () => {
+    it('holds hits far below the limit in memory and writes every key’s pending hits at the flush', async () => {
       const Limits = databaseRateLimitStore(store.db);
       const limits = new Limits();
       expect(await hit(limits, 'key:a', 100)).toBe(1);
