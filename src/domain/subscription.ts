@@ -6,7 +6,8 @@ import { defaultCertificateValidityDays } from './validity.js';
  * Everything here is pure: the use cases pass in the facts and the time.
  */
 
-const DAY_MS = 86_400_000;
+/** One day in milliseconds. */
+export const DAY_MS = 86_400_000;
 
 /** Days before a certificate expires that its successor is started (configurable per platform). */
 export const DEFAULT_RENEWAL_LEAD_DAYS = 30;

@@ -159,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     subscriptionRoutes(api, deps);
     accountRoutes(api, deps);
     fulfilmentRoutes(api, deps);
-    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, fulfilment: deps.fulfilment });
+    staffRoutes(api, { accounts: deps.accounts, db: deps.db, jobs: deps.jobs, fulfilment: deps.fulfilment, orders: deps.orders, subscriptions: deps.subscriptions });
     cancellationRoutes(api, deps);
     holdsRoutes(api, deps.holds);
     await documentsRoutes(api, deps);

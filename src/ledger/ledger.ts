@@ -148,6 +148,12 @@ export class Ledger {
     throw insufficientFunds();
   }
 
+  /** The entry a reseller's movement with `reference` made, if any. */
+  async findByReference(db: Executor, resellerId: string, reference: string): Promise<LedgerEntry | undefined> {
+    const row = await db.selectFrom('ledger_entries').select(ENTRY_COLUMNS).where('reseller_id', '=', resellerId).where('reference', '=', reference).executeTakeFirst();
+    return row && toEntry(row);
+  }
+
   /** A reseller's entries, newest first, after the cursor (an entry id) if given. */
   async list(db: Executor, resellerId: string, page: { limit: number; before?: number }): Promise<LedgerEntry[]> {
     let query = db.selectFrom('ledger_entries').select(ENTRY_COLUMNS).where('reseller_id', '=', resellerId);

@@ -19,6 +19,7 @@ import { termOf } from '../domain/subscription.js';
 import { openRefundRequest, orderMoney } from '../store/refunds.repository.js';
 import {
   canResendApproval,
+  INITIAL_REQUEST_ID,
   SupplierError,
   type ApprovalEmailRequest,
   type DcvInstructionsRequest,
@@ -579,7 +580,7 @@ export class FulfilmentService {
   }
 
   async #issued(order: OrderDetails, supplierRequestId: string, certificate: IssuedCertificate, supplierName: string): Promise<void> {
-    const requestId = supplierRequestId === 'initial' ? f.initialRequestId(order.id) : supplierRequestId;
+    const requestId = supplierRequestId === INITIAL_REQUEST_ID ? f.initialRequestId(order.id) : supplierRequestId;
     const request = await f.findCertificateRequest(this.#db, requestId);
     if (!request || request.orderId !== order.id) throw new PermanentJobError(`certificate for unknown request ${requestId} of ${order.id}`);
     if (request.kind === 'initial' && (order.status === 'received' || order.status === 'on_hold')) {

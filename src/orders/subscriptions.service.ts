@@ -3,11 +3,12 @@ import { settingsOf } from '../accounts/accounts.service.js';
 import type { Clock } from '../domain/clock.js';
 import { CertbrokerError, type FieldError } from '../domain/errors.js';
 import type { Actor, DcvChoice } from '../domain/order.js';
-import type { Currency, Money } from '../domain/money.js';
+import type { Money } from '../domain/money.js';
 import { PRODUCTS } from '../domain/products.js';
 import { isRevocationReason, REVOCATION_REASONS, type RevocationReason } from '../domain/revocation.js';
 import {
   CERTIFICATE_REMINDER_DAYS,
+  DAY_MS,
   DEFAULT_RENEWAL_LEAD_DAYS,
   daysUntil,
   dueReminder,
@@ -44,6 +45,8 @@ const SWEEP_BATCH = 200;
 /** A revocation for any reason but a successor's ends the subscription: nothing is reissued or renewed after it. */
 const endsTerm = (certificate: { readonly revocationReason: string | null } | undefined): boolean =>
   certificate !== undefined && certificate.revocationReason !== null && certificate.revocationReason !== 'superseded';
+/** A renewal still under way: waiting for its CSR, or at the supplier. */
+const isOpenRenewal = (r: f.CertificateRequest): boolean => r.kind === 'renewal' && (r.status === 'awaiting_csr' || r.status === 'pending');
 const revokedTerm = () => new CertbrokerError('conflict', 'certificate.revoked', 'The certificate of this order was revoked; the subscription ended with it.');
 
 const invalid = (fields: readonly FieldError[]) => new CertbrokerError('invalid', 'request.invalid', 'The request has invalid fields.', fields);
@@ -120,7 +123,7 @@ export class SubscriptionsService {
   /** `subscriptions.sweep` (periodic): starts the successors that are due, then sends the reminders that are due. */
   async sweepJob(): Promise<void> {
     const now = this.#clock.now();
-    const due = await subs.certificatesDue(this.#db, { expiringBefore: new Date(now.getTime() + this.#leadDays * 86_400_000), now, limit: SWEEP_BATCH, withoutRenewal: true });
+    const due = await subs.certificatesDue(this.#db, { expiringBefore: new Date(now.getTime() + this.#leadDays * DAY_MS), now, limit: SWEEP_BATCH, withoutRenewal: true });
     for (const certificate of due) await this.#startRenewal(certificate);
     await this.#certificateReminders(now);
     await this.#termReminders(now);
@@ -174,7 +177,7 @@ export class SubscriptionsService {
 
   /** Reminds of a certificate about to expire with no successor yet: 14, 7 and 1 day before, each once. */
   async #certificateReminders(now: Date): Promise<void> {
-    const horizon = new Date(now.getTime() + Math.max(...CERTIFICATE_REMINDER_DAYS) * 86_400_000);
+    const horizon = new Date(now.getTime() + Math.max(...CERTIFICATE_REMINDER_DAYS) * DAY_MS);
     const expiring = await subs.certificatesDue(this.#db, { expiringBefore: horizon, now, limit: SWEEP_BATCH, withoutRenewal: false });
     for (const certificate of expiring) {
       const days = dueReminder(certificate.notAfter, now, CERTIFICATE_REMINDER_DAYS);
@@ -185,7 +188,7 @@ export class SubscriptionsService {
 
   /** Reminds of the end of a term that no renewal order continues: 60, 30 and 7 days before, each once. */
   async #termReminders(now: Date): Promise<void> {
-    const horizon = new Date(now.getTime() + Math.max(...TERM_REMINDER_DAYS) * 86_400_000);
+    const horizon = new Date(now.getTime() + Math.max(...TERM_REMINDER_DAYS) * DAY_MS);
     for (const term of await subs.termsEnding(this.#db, { now, before: horizon, limit: SWEEP_BATCH })) {
       const days = dueReminder(term.termEndsAt, now, TERM_REMINDER_DAYS);
       if (days === undefined) continue;
@@ -251,7 +254,7 @@ export class SubscriptionsService {
     return this.#db.transaction().execute(async (trx) => {
       await lockOrder(trx, order.id);
       const now = this.#clock.now();
-      const open = (await f.listCertificateRequests(trx, order.id)).find((r) => r.kind === 'renewal' && (r.status === 'awaiting_csr' || r.status === 'pending'));
+      const open = (await f.listCertificateRequests(trx, order.id)).find(isOpenRenewal);
       if (open?.status === 'pending') throw new CertbrokerError('conflict', 'renewal.in_progress', `Renewal ${open.id} is under way already.`);
       let requestId = open?.id;
       if (requestId !== undefined) {
@@ -328,7 +331,7 @@ export class SubscriptionsService {
       throw invalid([{ path: 'Idempotency-Key', code: 'idempotency_key.invalid', message: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.' }]);
     }
     const requestHash = createHash('sha256').update(JSON.stringify([input.csr ?? null, input.domains ?? null, input.dcv ?? null, input.approverEmail ?? null])).digest('hex');
-    const replay = await this.#reissueReplay(order.id, idempotencyKey, requestHash);
+    const replay = await this.#reissueReplay(order.resellerId, order.id, idempotencyKey, requestHash);
     if (replay) return replay;
 
     const domains = this.#reissueDomains(order, input);
@@ -380,20 +383,20 @@ export class SubscriptionsService {
       return { requestId, charged, replayed: false };
     });
     if (result) return result;
-    const raced = await this.#reissueReplay(order.id, idempotencyKey, requestHash);
+    const raced = await this.#reissueReplay(order.resellerId, order.id, idempotencyKey, requestHash);
     if (!raced) throw new Error('reissue lost a race but left no request');
     return raced;
   }
 
-  async #reissueReplay(orderId: string, key: string | undefined, requestHash: string) {
+  async #reissueReplay(resellerId: string, orderId: string, key: string | undefined, requestHash: string) {
     if (key === undefined) return undefined;
     const previous = await f.findRequestByIdempotencyKey(this.#db, orderId, key);
     if (!previous) return undefined;
     if (previous.requestHash !== requestHash) {
       throw new CertbrokerError('conflict', 'idempotency.key_reused', 'This Idempotency-Key was already used with a different request body. Use a new key for a new reissue.');
     }
-    const debit = await this.#db.selectFrom('ledger_entries').select(['amount', 'currency']).where('reference', '=', `reissue_debit:${previous.id}`).executeTakeFirst();
-    return { requestId: previous.id, charged: debit ? { amount: -debit.amount, currency: debit.currency as Currency } : null, replayed: true };
+    const debit = await this.#ledger.findByReference(this.#db, resellerId, `reissue_debit:${previous.id}`);
+    return { requestId: previous.id, charged: debit ? { amount: -debit.amount.amount, currency: debit.amount.currency } : null, replayed: true };
   }
 
   /** The names a reissue asks for, when they differ from the order's; checked against the product. */
@@ -480,13 +483,13 @@ export class SubscriptionsService {
       if (!(await f.updateCertificateRequest(trx, request.id, ['pending'], { status: 'failed', at: this.#clock.now() }))) return;
       await this.#event(trx, order.id, `${request.kind}.failed`, reason);
       // Names paid for by a reissue that brought no certificate are given back, once (the reference).
-      const debit = await trx.selectFrom('ledger_entries').select(['amount', 'currency']).where('reference', '=', `reissue_debit:${request.id}`).where('reseller_id', '=', order.resellerId).executeTakeFirst();
+      const debit = (await this.#ledger.findByReference(trx, order.resellerId, `reissue_debit:${request.id}`))?.amount;
       const credited = debit
         ? await this.#ledger.move(trx, {
             resellerId: order.resellerId,
             kind: 'adjustment',
             amount: -debit.amount,
-            currency: debit.currency as Currency,
+            currency: debit.currency,
             reference: `reissue_credit:${request.id}`,
             orderId: order.id,
             actor: SYSTEM,
@@ -533,7 +536,7 @@ export class SubscriptionsService {
       }
       if (reason !== 'superseded' && targets.some((c) => c.id === latest?.id)) {
         // The certificate in use is gone for good: nothing follows it.
-        for (const open of (await f.listCertificateRequests(trx, order.id)).filter((r) => r.kind === 'renewal' && (r.status === 'awaiting_csr' || r.status === 'pending'))) {
+        for (const open of (await f.listCertificateRequests(trx, order.id)).filter(isOpenRenewal)) {
           if (await f.updateCertificateRequest(trx, open.id, ['awaiting_csr', 'pending'], { status: 'cancelled', at: now })) {
             await this.#event(trx, order.id, 'renewal.cancelled', `Renewal ${open.id} stopped: the certificate it follows is revoked.`);
           }
@@ -594,7 +597,7 @@ export class SubscriptionsService {
     ]);
     const kinds = new Map(requests.map((r) => [r.id, r.kind]));
     const latest = certificates[certificates.length - 1];
-    const open = requests.find((r) => r.kind === 'renewal' && (r.status === 'awaiting_csr' || r.status === 'pending'));
+    const open = requests.find(isOpenRenewal);
     const ended = endsTerm(latest);
     const step = nextStep(
       {

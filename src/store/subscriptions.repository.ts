@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './database.js';
+import { sqlState, UNIQUE_VIOLATION, type Executor } from './database.js';
 
 /**
  * Subscriptions: an order's term, and the sweeps that find what is due in it (successors, reminders).
@@ -25,13 +25,11 @@ export async function renewalLinks(db: Executor, orderId: string): Promise<{ ren
 
 /** Links a new order to the one it renews; false when that order has a renewal already (unique index). */
 export async function linkRenewal(db: Executor, orderId: string, renewsOrderId: string): Promise<boolean> {
-  const taken = await db.selectFrom('orders').select('id').where('renews_order_id', '=', renewsOrderId).executeTakeFirst();
-  if (taken) return false;
   try {
     await db.updateTable('orders').set({ renews_order_id: renewsOrderId }).where('id', '=', orderId).execute();
   } catch (error) {
-    // A concurrent placement linked it first: the unique index decided.
-    if ((error as { code?: unknown }).code === '23505') return false;
+    // Another order renews it already (perhaps placed at the same moment): the unique index decides.
+    if (sqlState(error) === UNIQUE_VIOLATION) return false;
     throw error;
   }
   return true;
@@ -118,11 +116,6 @@ export async function recordReminder(db: Executor, r: { orderId: string; kind: '
     .returning('order_id')
     .executeTakeFirst();
   return row !== undefined;
-}
-
-export async function listReminders(db: Executor, orderId: string): Promise<{ kind: string; key: string; daysBefore: number; sentAt: Date }[]> {
-  const rows = await db.selectFrom('subscription_reminders').select(['kind', 'key', 'days_before', 'sent_at']).where('order_id', '=', orderId).orderBy('sent_at').execute();
-  return rows.map((r) => ({ kind: r.kind, key: r.key, daysBefore: r.days_before, sentAt: r.sent_at }));
 }
 
 /** Replaces an order's names with those a reissue changed them to, in the caller's transaction. */

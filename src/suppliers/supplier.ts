@@ -65,6 +65,9 @@ export type SupplierOrderState =
   | { readonly state: 'rejected'; readonly reason: string };
 
 /** Events a supplier reports back through its sink, each with a stable id (delivery may repeat). */
+/** The request id an `issued` event names for an order's first certificate; reissues and renewals bring their own. */
+export const INITIAL_REQUEST_ID = 'initial';
+
 export type SupplierEvent =
   | { readonly type: 'validation_started'; readonly eventId: string; readonly orderId: string; readonly supplierOrderId: string; readonly detail: string }
   | { readonly type: 'approval_email_sent'; readonly eventId: string; readonly orderId: string; readonly to: string }

@@ -108,7 +108,8 @@ export function orderRoutes(app: FastifyInstance, orders: OrdersService, subscri
     handler: async (request) => {
       const { resellerId } = resellerOf(request);
       const order = await orders.get(resellerId, (request.params as { id: string }).id);
-      return presentOrderDetails(order, await orders.events(order.id), await subscriptions.view(order));
+      const [events, subscription] = await Promise.all([orders.events(order.id), subscriptions.view(order)]);
+      return presentOrderDetails(order, events, subscription);
     },
   });
 }

@@ -5,10 +5,11 @@ import { staffOf } from '../auth.js';
 import { CertbrokerError } from '../../domain/errors.js';
 import type { JobAdmin } from '../../jobs/queue.js';
 import type { FulfilmentService } from '../../orders/fulfilment.service.js';
+import type { OrdersService } from '../../orders/orders.service.js';
+import type { SubscriptionsService } from '../../orders/subscriptions.service.js';
 import type { Db } from '../../store/database.js';
 import { dashboardSeries, searchOrders } from '../../store/dashboard.repository.js';
 import { listMessages } from '../../store/messages.repository.js';
-import { findOrder, listEvents } from '../../store/orders.repository.js';
 import { ORDER_STATUSES, isOrderStatus } from '../../domain/order.js';
 import type { SupplierIncident } from '../../store/incidents.repository.js';
 import { decodeIdCursor, decodeTimeCursor, encodeTimeCursor, pageLimit, paginate } from '../pagination.js';
@@ -19,7 +20,17 @@ const secured = [{ apiKey: [] }];
 const idOf = (params: unknown) => (params as { id: string }).id;
 
 /** Staff routes for reseller management (issue 2); holds, refunds and messages join them later. */
-export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsService; db: Db; jobs: JobAdmin; fulfilment: Pick<FulfilmentService, 'supplierHealth' | 'incidents' | 'resolveIncident'> }): void {
+export function staffRoutes(
+  app: FastifyInstance,
+  deps: {
+    accounts: AccountsService;
+    db: Db;
+    jobs: JobAdmin;
+    fulfilment: Pick<FulfilmentService, 'supplierHealth' | 'incidents' | 'resolveIncident'>;
+    orders: Pick<OrdersService, 'get' | 'events'>;
+    subscriptions: Pick<SubscriptionsService, 'view'>;
+  },
+): void {
   const { accounts, db, jobs } = deps;
 
   app.get('/v1/staff/messages', {
@@ -150,9 +161,9 @@ export function staffRoutes(app: FastifyInstance, deps: { accounts: AccountsServ
     schema: { tags: ['staff'], summary: 'Any reseller’s order with its timeline', security: secured, params: s.idParams, response: { 200: s.orderDetails.extend({ resellerId: z.string() }), 404: s.errorResponse } },
     handler: async (request) => {
       staffOf(request);
-      const order = await findOrder(db, null, idOf(request.params));
-      if (!order) throw new CertbrokerError('not_found', 'order.not_found', 'No such order.');
-      return { ...presentOrderDetails(order, await listEvents(db, order.id)), resellerId: order.resellerId };
+      const order = await deps.orders.get(null, idOf(request.params));
+      const [events, subscription] = await Promise.all([deps.orders.events(order.id), deps.subscriptions.view(order)]);
+      return { ...presentOrderDetails(order, events, subscription), resellerId: order.resellerId };
     },
   });
 

@@ -14,6 +14,7 @@ import { maxCertificateValidityDays } from '../../domain/validity.js';
 import { decodeCsr } from '../../validation/csr.js';
 import { comparableName } from '../../validation/domains.js';
 import {
+  INITIAL_REQUEST_ID,
   SupplierError,
   type ApprovalCapability,
   type CancelCapability,
@@ -64,7 +65,7 @@ import {
   type CertificateRow,
   type OrderRow,
 } from './repository.js';
-import { AUTHORIZATION_STATUSES, INITIAL_REQUEST_ID, type AuthorizationStatus, type OrderState } from './schema.js';
+import { AUTHORIZATION_STATUSES, type AuthorizationStatus, type OrderState } from './schema.js';
 import { AcmeProblem, shortType, type AcmeTransport } from './transport.js';
 import { pemBlocks, toPem } from './x509.js';
 
@@ -332,9 +333,9 @@ export class AcmeSupplier implements Supplier, CancelCapability, ApprovalCapabil
     };
     const inserted = await sql.transaction(async (tx) => {
       // The order's first row, locked: concurrent requests for it take turns, so the email count has no gaps.
-      await findOrder(tx, this.name, parentId, { lock: true });
+      const parent = await findOrder(tx, this.name, parentId, { lock: true });
       if ((await findSupplierOrderId(tx, this.name, order.orderId, request.requestId)) !== undefined) return false;
-      const sequence = round.instructions.length === 0 ? order.instructionsSequence : await nextInstructionsSequence(tx, parentId, undefined, now);
+      const sequence = round.instructions.length === 0 ? (parent ?? order).instructionsSequence : await nextInstructionsSequence(tx, parentId, undefined, now);
       const row = { ...further, instructionsSequence: sequence };
       if (!(await insertOrder(tx, row, new Date(Date.now() + this.#deps.config.pollIntervalMs)))) return false;
       await replaceAuthorizations(tx, row.supplierOrderId, round.authorizations, now);

@@ -9,10 +9,10 @@
  */
 import type { OutboxRow as SharedOutboxRow } from '../shared/outbox.js';
 import type { Language } from '../../domain/order.js';
-import type { SqlPort } from '../supplier.js';
+import { INITIAL_REQUEST_ID, type SqlPort } from '../supplier.js';
 import type { RequestedMethod } from './challenges.js';
 import type { ChallengeType } from './config.js';
-import { ACTIVE_STATES, INITIAL_REQUEST_ID, type AuthorizationStatus, type OrderState, type OutboxKind, type OutboxOutcome, type RequestKind } from './schema.js';
+import { ACTIVE_STATES, type AuthorizationStatus, type OrderState, type OutboxKind, type OutboxOutcome, type RequestKind } from './schema.js';
 import { date, json, optionalDate, optionalText } from '../shared/rows.js';
 
 type Row = Record<string, unknown>;
@@ -201,7 +201,7 @@ export async function setOrderState(sql: SqlPort, supplierOrderId: string, state
  * recipient, sequence), so a reissue's emails go on counting after the order's own.
  */
 export async function nextInstructionsSequence(sql: SqlPort, supplierOrderId: string, approverEmail: string | undefined, now: Date): Promise<number> {
-  await sql.query('update acme_orders set approver_email = coalesce($2, approver_email), updated_at = $3 where supplier_order_id = $1', [supplierOrderId, approverEmail ?? null, now.toISOString()]);
+  if (approverEmail !== undefined) await sql.query('update acme_orders set approver_email = $2, updated_at = $3 where supplier_order_id = $1', [supplierOrderId, approverEmail, now.toISOString()]);
   const [row] = await sql.query<Row>(
     `update acme_orders set instructions_sequence = instructions_sequence + 1, updated_at = $2
      where supplier_order_id = (select coalesce(parent_id, supplier_order_id) from acme_orders where supplier_order_id = $1) returning instructions_sequence`,

@@ -4,7 +4,7 @@
  * statement is idempotent as well, so a half-applied start simply completes.
  */
 import { CHALLENGE_TYPES } from './config.js';
-import type { SqlPort } from '../supplier.js';
+import { INITIAL_REQUEST_ID, type SqlPort } from '../supplier.js';
 import { migrateAdapter, sqlList, type AdapterMigration } from '../shared/schema.js';
 
 /**
@@ -31,8 +31,6 @@ export const ACTIVE_STATES: readonly OrderState[] = ['awaiting_validation', 'fin
 export const REQUEST_KINDS = ['initial', 'reissue', 'renewal'] as const;
 /** One of {@link REQUEST_KINDS}. */
 export type RequestKind = (typeof REQUEST_KINDS)[number];
-/** The request id of an order's first certificate, as its `issued` event carries it. */
-export const INITIAL_REQUEST_ID = 'initial';
 
 /** RFC 8555 7.1.6: the states of an authorization object. */
 export const AUTHORIZATION_STATUSES = ['pending', 'valid', 'invalid', 'deactivated', 'expired', 'revoked'] as const;

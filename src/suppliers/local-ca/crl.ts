@@ -25,7 +25,7 @@ export function crlPath(issuer: IssuingCa): string {
 }
 
 /** The fields of one CRL. */
-export interface CrlFields {
+interface CrlFields {
   readonly issuer: IssuingCa;
   readonly crlNumber: bigint;
   readonly thisUpdate: Date;
@@ -44,7 +44,7 @@ function revokedEntry(revocation: RevocationRow): Buffer {
  * revoked certificates (absent when there are none, 5.1.2.6), and the Authority Key Identifier and
  * CRL Number extensions (5.2.1, 5.2.3; BR 7.2.2).
  */
-export function encodeCrl(fields: CrlFields): Buffer {
+function encodeCrl(fields: CrlFields): Buffer {
   const { issuer } = fields;
   const tbs = encodeSequence(
     encodeInteger(1),

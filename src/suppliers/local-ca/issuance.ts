@@ -18,8 +18,6 @@ import {
 } from './repository.js';
 import { csrPublicKeyInfo, fromPem, randomSerial, serialHex, toPem, wholeSeconds } from './x509.js';
 
-/** The request id of an order's first certificate; reissues bring their own. */
-export const INITIAL_REQUEST_ID = 'initial';
 
 /** One certificate to sign for an order. */
 export interface IssueRequest {

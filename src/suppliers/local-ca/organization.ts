@@ -9,7 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DocumentKind } from '../../domain/documents.js';
 import { SupplierError, type DeskDocument, type DeskOrder, type SqlPort, type SubmittedDocument } from '../supplier.js';
 import { eventEntry } from '../shared/outbox.js';
-import { INITIAL_REQUEST_ID, issueValidatedRequests, type CertificateIssuer } from './issuance.js';
+import { INITIAL_REQUEST_ID } from '../supplier.js';
+import { issueValidatedRequests, type CertificateIssuer } from './issuance.js';
 import type { Outbox } from './outbox.js';
 import {
   enqueue,
